@@ -1,0 +1,1 @@
+"""Build stage: release tables from the staged, normalised data (SQL files)."""

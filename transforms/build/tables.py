@@ -1,0 +1,203 @@
+"""The published tables: grain, primary key and columns.
+
+This module is the single description of the release schema. The SQL files in
+``transforms/sql/release`` produce exactly these columns (a test checks it), the
+Great Expectations suites in ``expectations/`` check them, and the release
+README and ``docs/tables.md`` are generated from it.
+
+Ids are ``<prefix>_<16 hex>``: the first 64 bits of the sha256 of the entity's
+identity string, so the same entity gets the same id in every release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = "1.0.0"
+"""SemVer of the release schema: major = breaking column change."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    grain: str
+    key: str
+    columns: tuple[Column, ...]
+    references: tuple[tuple[str, str, str], ...] = ()
+    """(column, table, column) foreign keys; NULL is allowed unless the column is not nullable."""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name: str, type_: str, description: str, nullable: bool = True) -> Column:
+    return Column(name, type_, description, nullable)
+
+
+SOURCES = _c("sources", "VARCHAR[]", "Every source file the entity was seen in (sorted).")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "papers",
+            grain="one row per paper (an arXiv paper is one paper whatever its version or URL)",
+            key="paper_id",
+            columns=(
+                _c("paper_id", "VARCHAR", "Stable id: from the arXiv id without version, else the normalised paper URL.", False),
+                _c("arxiv_id", "VARCHAR", "arXiv id without version (e.g. 1809.10853, cs/0205028)."),
+                _c("title", "VARCHAR", "Paper title."),
+                _c("abstract", "VARCHAR", "Abstract (from papers-with-abstracts, when present)."),
+                _c("authors", "VARCHAR[]", "Author names in paper order."),
+                _c("published", "DATE", "Publication date as recorded by Papers with Code."),
+                _c("url_abs", "VARCHAR", "Landing page of the paper (normalised URL)."),
+                _c("url_pdf", "VARCHAR", "PDF link."),
+                _c("pwc_url", "VARCHAR", "The paper's former paperswithcode.com page."),
+                _c("proceeding", "VARCHAR", "Venue / proceeding."),
+                SOURCES,
+            ),
+        ),
+        Table(
+            "tasks",
+            grain="one row per task name",
+            key="task_id",
+            columns=(
+                _c("task_id", "VARCHAR", "Stable id from the trimmed task name.", False),
+                _c("name", "VARCHAR", "Task name, stray whitespace removed.", False),
+                _c("description", "VARCHAR", "Markdown description (longest seen)."),
+                _c("categories", "VARCHAR[]", "Areas such as 'Computer Vision'."),
+                _c("parent_task_id", "VARCHAR", "Parent task (the first by name when a task is nested under several)."),
+                _c("parent_task_ids", "VARCHAR[]", "Every task this task is nested under."),
+                _c("synonyms", "VARCHAR[]", "Other names of the task."),
+                SOURCES,
+            ),
+            references=(("parent_task_id", "tasks", "task_id"),),
+        ),
+        Table(
+            "datasets",
+            grain="one row per dataset name (a subdataset is a dataset with a parent)",
+            key="dataset_id",
+            columns=(
+                _c("dataset_id", "VARCHAR", "Stable id from the trimmed dataset name.", False),
+                _c("name", "VARCHAR", "Dataset name, stray whitespace removed.", False),
+                _c("full_name", "VARCHAR", "Full name (datasets.json)."),
+                _c("description", "VARCHAR", "Description (longest seen)."),
+                _c("homepage", "VARCHAR", "Homepage URL (datasets.json)."),
+                _c("parent_dataset_id", "VARCHAR", "The dataset this is a subdataset of."),
+                _c("links", "STRUCT(title VARCHAR, url VARCHAR)[]", "Dataset links from leaderboards."),
+                _c("citations", "STRUCT(title VARCHAR, url VARCHAR)[]", "Dataset citations from leaderboards."),
+                _c("modalities", "VARCHAR[]", "Modalities (datasets.json)."),
+                _c("license_name", "VARCHAR", "The dataset's own licence (datasets.json)."),
+                SOURCES,
+            ),
+            references=(("parent_dataset_id", "datasets", "dataset_id"),),
+        ),
+        Table(
+            "metrics",
+            grain="one row per metric name (trimmed; canonical names come later)",
+            key="metric_id",
+            columns=(
+                _c("metric_id", "VARCHAR", "Stable id from the trimmed metric name.", False),
+                _c("name", "VARCHAR", "Metric name, stray whitespace removed.", False),
+                _c("raw_names", "VARCHAR[]", "Every raw spelling that maps to this metric."),
+                _c("result_count", "BIGINT", "Number of results using the metric.", False),
+            ),
+        ),
+        Table(
+            "models",
+            grain="one row per (paper, model name); models without a paper are one row per name",
+            key="model_id",
+            columns=(
+                _c("model_id", "VARCHAR", "Stable id from (paper identity, trimmed model name).", False),
+                _c("paper_id", "VARCHAR", "The paper that reports the model (NULL when none)."),
+                _c("name", "VARCHAR", "Model name, stray whitespace removed ('' when the archive had none).", False),
+                _c("raw_names", "VARCHAR[]", "Every raw spelling of the name."),
+                _c("links", "STRUCT(title VARCHAR, url VARCHAR)[]", "Model links (weights, pages)."),
+            ),
+            references=(("paper_id", "papers", "paper_id"),),
+        ),
+        Table(
+            "results",
+            grain="one row per (task, dataset, paper, model, metric, value): a result repeated under two parents is one row; two different values for one identity are two rows flagged is_conflict",
+            key="result_id",
+            columns=(
+                _c("result_id", "VARCHAR", "Stable id from the identity and the value.", False),
+                _c("identity_id", "VARCHAR", "Id of (task, dataset, paper, model, metric): shared by conflicting values.", False),
+                _c("task_id", "VARCHAR", "Task.", False),
+                _c("dataset_id", "VARCHAR", "Dataset (leaderboard = task x dataset).", False),
+                _c("paper_id", "VARCHAR", "Paper (NULL when the archive row had none)."),
+                _c("model_id", "VARCHAR", "Model.", False),
+                _c("metric_id", "VARCHAR", "Metric.", False),
+                _c("value", "DOUBLE", "Parsed value; NULL when the raw cell is not one number (see value_issue)."),
+                _c("value_raw", "VARCHAR", "The cell exactly as archived (JSON numbers as their text)."),
+                _c("value_issue", "VARCHAR", "Why value is NULL: missing, multiple_numbers, text, not_finite, unparseable."),
+                _c("is_percent", "BOOLEAN", "The raw cell carried a % sign."),
+                _c("metric_name_raw", "VARCHAR", "Metric name as archived.", False),
+                _c("model_name_raw", "VARCHAR", "Model name as archived.", False),
+                _c("paper_url_raw", "VARCHAR", "Paper URL as archived."),
+                _c("paper_date", "DATE", "Paper date given on the leaderboard row."),
+                _c("uses_additional_data", "BOOLEAN", "Trained with extra data (false when the archive did not say).", False),
+                _c("is_conflict", "BOOLEAN", "Another row has the same identity_id and a different value.", False),
+                _c("source", "VARCHAR", "First source file the result was seen in.", False),
+                SOURCES,
+            ),
+            references=(
+                ("task_id", "tasks", "task_id"),
+                ("dataset_id", "datasets", "dataset_id"),
+                ("paper_id", "papers", "paper_id"),
+                ("model_id", "models", "model_id"),
+                ("metric_id", "metrics", "metric_id"),
+            ),
+        ),
+        Table(
+            "code_links",
+            grain="one row per (paper, repository URL)",
+            key="code_link_id",
+            columns=(
+                _c("code_link_id", "VARCHAR", "Stable id from (paper identity, normalised repo URL).", False),
+                _c("paper_id", "VARCHAR", "Paper (NULL for leaderboard rows without a paper)."),
+                _c("repo_url", "VARCHAR", "Repository URL (normalised: https, no trailing slash or .git).", False),
+                _c("repo_name", "VARCHAR", "owner/repo for GitHub URLs."),
+                _c("is_official", "BOOLEAN", "Released by the authors (links dump only)."),
+                _c("framework", "VARCHAR", "pytorch, tf, jax, ... (links dump only)."),
+                _c("mentioned_in_paper", "BOOLEAN", "Links dump only."),
+                _c("mentioned_in_github", "BOOLEAN", "Links dump only."),
+                SOURCES,
+            ),
+            references=(("paper_id", "papers", "paper_id"),),
+        ),
+        Table(
+            "methods",
+            grain="one row per method (methods.json url)",
+            key="method_id",
+            columns=(
+                _c("method_id", "VARCHAR", "Stable id from the method's paperswithcode URL.", False),
+                _c("name", "VARCHAR", "Method name.", False),
+                _c("full_name", "VARCHAR", "Full name."),
+                _c("description", "VARCHAR", "Markdown/LaTeX description."),
+                _c("paper_id", "VARCHAR", "Introducing paper, when it is in papers."),
+                _c("paper_title", "VARCHAR", "Introducing paper title as archived."),
+                _c("paper_url", "VARCHAR", "Introducing paper URL as archived."),
+                _c("introduced_year", "INTEGER", "Year introduced; NULL where the archive had the 2000 placeholder."),
+                _c("introduced_year_raw", "INTEGER", "Year as archived."),
+                _c("source_url", "VARCHAR", "Source of the method."),
+                _c("source_title", "VARCHAR", "Title of the source."),
+                _c("code_snippet_url", "VARCHAR", "Reference implementation."),
+                _c("num_papers", "INTEGER", "Papers using the method (at dump time)."),
+                _c("collections", "STRUCT(collection VARCHAR, area_id VARCHAR, area VARCHAR)[]", "Collections and areas."),
+                _c("pwc_url", "VARCHAR", "The method's former paperswithcode.com page.", False),
+            ),
+            references=(("paper_id", "papers", "paper_id"),),
+        ),
+    ]
+}
+"""Release tables in publication order."""

@@ -1,0 +1,107 @@
+"""One typed settings object.
+
+Resolution order for every field: explicit argument (CLI flag, Airflow Variable)
+> environment variable > ``pwc-archive.toml`` (``$PWC_CONFIG`` or the current
+directory) > a default that works on a laptop (the project-local layout).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from transforms.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The repository root (the package is installed editable into ``.venv``)."""
+
+DEFAULT_SOURCE = PROJECT_ROOT / "data" / "sample"
+DEFAULT_STORE = PROJECT_ROOT / "releases"
+DEFAULT_WORK = PROJECT_ROOT / ".work"
+DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
+
+ENV_PREFIX = "PWC_"
+CONFIG_FILE = "pwc-archive.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are. Stores and work dirs may be local paths or fsspec URLs."""
+
+    source: str = str(DEFAULT_SOURCE)
+    """Directory holding the archive dumps and leaderboard files."""
+    store: str = str(DEFAULT_STORE)
+    """Release store: a local directory or a URL such as ``s3://bucket/pwc``."""
+    work: str = str(DEFAULT_WORK)
+    """Scratch space shared by the pipeline's tasks, keyed by release id."""
+    expectations: str = str(DEFAULT_EXPECTATIONS)
+    """Directory with one Great Expectations suite (JSON) per release table."""
+    threads: int = 2
+    """DuckDB worker threads."""
+    memory_limit: str = "1GB"
+    """DuckDB memory limit; DuckDB spills to the work dir above it."""
+    origin: dict[str, str] = field(default_factory=dict, compare=False)
+    """For error messages: where each field's value came from."""
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Resolve settings; ``overrides`` with value ``None`` are ignored."""
+        values: dict[str, Any] = {}
+        origin: dict[str, str] = {}
+        file_values, file_path = _read_config_file()
+        for f in fields(cls):
+            if f.name == "origin":
+                continue
+            env_name = ENV_PREFIX + f.name.upper()
+            if overrides.get(f.name) is not None:
+                values[f.name], origin[f.name] = overrides[f.name], "argument"
+            elif os.environ.get(env_name):
+                values[f.name], origin[f.name] = os.environ[env_name], f"${env_name}"
+            elif f.name in file_values:
+                values[f.name], origin[f.name] = file_values[f.name], str(file_path)
+            else:
+                origin[f.name] = "default"
+        try:
+            if "threads" in values:
+                values["threads"] = int(values["threads"])
+        except ValueError:
+            raise ConfigError(
+                f"threads: expected a whole number, found {values['threads']!r} "
+                f"(from {origin['threads']})"
+            ) from None
+        for key in ("source", "store", "work", "expectations"):
+            if key in values:
+                values[key] = str(values[key])
+        return cls(**values, origin=origin)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced (``None`` values ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def require_source(self) -> Path:
+        """The source directory, checked to exist."""
+        path = Path(self.source)
+        if not path.is_dir():
+            raise ConfigError(
+                f"source: {self.source!r} is not a directory (from "
+                f"{self.origin.get('source', 'default')}); checked --source, "
+                f"${ENV_PREFIX}SOURCE, {CONFIG_FILE} and the default {DEFAULT_SOURCE}"
+            )
+        return path
+
+
+def _read_config_file() -> tuple[dict[str, Any], Path | None]:
+    path = Path(os.environ.get(ENV_PREFIX + "CONFIG") or CONFIG_FILE)
+    if not path.is_file():
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not a valid TOML settings file: {exc}") from None
+    section = data.get("pwc-archive", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: expected a [pwc-archive] table")
+    return section, path

@@ -1,0 +1,1 @@
+"""Ingest stage: discover source files and stream them into raw DuckDB tables."""

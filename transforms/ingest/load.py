@@ -1,0 +1,163 @@
+"""Load every source file into raw DuckDB tables (``raw_*``), streaming.
+
+Raw tables keep the archive's values as they were (strings untouched) plus the
+source file and record path of each row, so that every later value can be
+traced back to a byte range of an input.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from transforms.errors import SourceError
+from transforms.ingest.evaluation_tables import walk_task
+from transforms.ingest.jsonstream import iter_items
+from transforms.ingest.sources import SourceFile, SourceSet
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 50_000
+
+_LINK = pa.struct([("title", pa.string()), ("url", pa.string())])
+
+RAW_SCHEMAS: dict[str, pa.Schema] = {
+    "raw_task_nodes": pa.schema([
+        ("source", pa.string()), ("source_rank", pa.int32()), ("record", pa.string()), ("task_raw", pa.string()),
+        ("parent_task_raw", pa.string()), ("depth", pa.int32()), ("description", pa.string()),
+        ("categories", pa.list_(pa.string())), ("synonyms", pa.list_(pa.string())), ("source_link_url", pa.string()),
+    ]),
+    "raw_leaderboards": pa.schema([
+        ("source", pa.string()), ("source_rank", pa.int32()), ("record", pa.string()), ("task_raw", pa.string()),
+        ("dataset_raw", pa.string()), ("parent_dataset_raw", pa.string()), ("description", pa.string()),
+        ("links", pa.list_(_LINK)), ("citations", pa.list_(_LINK)), ("metric_columns", pa.list_(pa.string())),
+    ]),
+    "raw_results": pa.schema([
+        ("source", pa.string()), ("source_rank", pa.int32()), ("record", pa.string()), ("task_raw", pa.string()),
+        ("dataset_raw", pa.string()), ("parent_dataset_raw", pa.string()), ("model_name_raw", pa.string()),
+        ("paper_title_raw", pa.string()), ("paper_url_raw", pa.string()), ("paper_date_raw", pa.string()),
+        ("uses_additional_data", pa.bool_()), ("code_links", pa.list_(_LINK)), ("model_links", pa.list_(_LINK)),
+        ("metric_name_raw", pa.string()), ("value_raw", pa.string()), ("value_is_number", pa.bool_()),
+    ]),
+}
+_KIND_TABLE = {"task": "raw_task_nodes", "leaderboard": "raw_leaderboards", "result": "raw_results"}
+
+# Flat dumps are read by DuckDB's own streaming JSON reader with explicit columns:
+# missing keys become NULL, unknown keys are ignored, nothing is inferred.
+_CATALOG_COLUMNS: dict[str, dict[str, str]] = {
+    "papers": {
+        "paper_url": "VARCHAR", "arxiv_id": "VARCHAR", "title": "VARCHAR", "abstract": "VARCHAR",
+        "url_abs": "VARCHAR", "url_pdf": "VARCHAR", "proceeding": "VARCHAR", "authors": "VARCHAR[]",
+        "tasks": "VARCHAR[]", "date": "VARCHAR",
+    },
+    "code_links": {
+        "paper_url": "VARCHAR", "paper_title": "VARCHAR", "paper_arxiv_id": "VARCHAR", "paper_url_abs": "VARCHAR",
+        "paper_url_pdf": "VARCHAR", "repo_url": "VARCHAR", "is_official": "BOOLEAN",
+        "mentioned_in_paper": "BOOLEAN", "mentioned_in_github": "BOOLEAN", "framework": "VARCHAR",
+    },
+    "methods": {
+        "url": "VARCHAR", "name": "VARCHAR", "full_name": "VARCHAR", "description": "VARCHAR",
+        "paper": "STRUCT(title VARCHAR, url VARCHAR)", "introduced_year": "VARCHAR", "source_url": "VARCHAR",
+        "source_title": "VARCHAR", "code_snippet_url": "VARCHAR", "num_papers": "VARCHAR",
+        "collections": "STRUCT(collection VARCHAR, area_id VARCHAR, area VARCHAR)[]",
+    },
+    "datasets": {
+        "url": "VARCHAR", "name": "VARCHAR", "full_name": "VARCHAR", "homepage": "VARCHAR",
+        "description": "VARCHAR", "parent_dataset": "VARCHAR", "license_name": "VARCHAR",
+        "license_url": "VARCHAR", "modalities": "VARCHAR[]", "introduced_date": "VARCHAR",
+    },
+}
+
+
+@dataclass
+class IngestReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)
+    unknown_files: list[str] = field(default_factory=list)
+
+
+class _BatchWriter:
+    """Collects rows per raw table and appends them to DuckDB in Arrow batches."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in RAW_SCHEMAS}
+        self.counts: dict[str, int] = {name: 0 for name in RAW_SCHEMAS}
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        rows = self.pending[table]
+        rows.append(row)
+        if len(rows) >= BATCH_ROWS:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        for name in [table] if table else list(self.pending):
+            rows = self.pending[name]
+            if not rows:
+                continue
+            batch = pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[name])
+            self.con.register("_raw_batch", batch)
+            self.con.execute(f'INSERT INTO "{name}" SELECT * FROM _raw_batch')
+            self.con.unregister("_raw_batch")
+            self.counts[name] += len(rows)
+            rows.clear()
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for name, schema in RAW_SCHEMAS.items():
+        con.register("_empty", schema.empty_table())
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _empty')
+        con.unregister("_empty")
+    for kind, columns in _CATALOG_COLUMNS.items():
+        cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        con.execute(f'CREATE OR REPLACE TABLE "raw_{kind}" (source VARCHAR, source_rank INTEGER, {cols})')
+
+
+def ingest(con: duckdb.DuckDBPyConnection, sources: SourceSet) -> IngestReport:
+    """Stream every source file into the raw tables (replacing earlier contents)."""
+    create_raw_tables(con)
+    report = IngestReport(unknown_files=list(sources.unknown))
+    for name in sources.unknown:
+        log.warning("ignoring %s: not a known archive dump name", name)
+    writer = _BatchWriter(con)
+    for src in sources.of_kind("evaluation_tables"):
+        n = 0
+        for index, task in iter_items(src.path, src.name):
+            if not isinstance(task, dict):
+                raise SourceError(
+                    f"{src.name}: top-level item {index}: expected a task object, found {type(task).__name__}"
+                )
+            for emitted in walk_task(task, src.name, index):
+                emitted.row["source_rank"] = src.rank
+                writer.add(_KIND_TABLE[emitted.kind], emitted.row)
+                n += emitted.kind == "result"
+        report.files[src.name] = n
+    writer.flush()
+    report.rows.update(writer.counts)
+    for kind in _CATALOG_COLUMNS:
+        for src in sources.of_kind(kind):
+            report.files[src.name] = _load_catalog(con, kind, src)
+        report.rows[f"raw_{kind}"] = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+    return report
+
+
+def _load_catalog(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile) -> int:
+    columns = _CATALOG_COLUMNS[kind]
+    spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"
+    names = ", ".join(f'"{c}"' for c in columns)
+    try:
+        before = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+        con.execute(
+            f'INSERT INTO "raw_{kind}" SELECT $name, $rank, {names} '
+            f"FROM read_json($path, format = 'array', columns = {spec}, maximum_object_size = 134217728)",
+            {"name": src.name, "rank": src.rank, "path": str(src.path)},
+        )
+        after = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+    except duckdb.Error as exc:
+        detail = str(exc).split("\n")[0].replace(str(src.path), src.name)
+        raise SourceError(f"{src.name}: cannot read as a {kind} dump: {detail}") from None
+    return int(after) - int(before)

@@ -1,0 +1,1 @@
+"""Normalise stage: turn archived cells and names into comparable values."""

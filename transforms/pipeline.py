@@ -1,0 +1,235 @@
+"""The nightly build as plain functions, one per stage.
+
+The Airflow DAG runs each stage as its own task; ``pwc-archive release build``
+and the benchmark call :func:`build_release`, which runs the same functions in
+one process. Stages share nothing but the work directory of the release
+(``<work>/<release_id>/``: ``work.duckdb``, JSON summaries, ``release/``), so a
+retried or re-run stage redoes exactly its own step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from transforms.build.sqlrunner import create_macros, run_models
+from transforms.build.tables import TABLES
+from transforms.config import Settings
+from transforms.errors import PwcError, ValidationFailed
+from transforms.ingest.load import ingest as ingest_sources
+from transforms.ingest.sources import discover
+from transforms.publish.manifest import parse_release_id
+
+log = logging.getLogger(__name__)
+
+WORK_DB = "work.duckdb"
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+@contextmanager
+def workspace(settings: Settings, release_id: str) -> Iterator[Path]:
+    """The release's work directory as a local path.
+
+    A local ``work`` setting is used in place. A URL (``s3://...``) is mirrored:
+    downloaded before the stage and uploaded after it succeeds, so tasks of one
+    run can execute on different machines.
+    """
+    parse_release_id(release_id)
+    if "://" not in settings.work:
+        path = Path(settings.work) / release_id
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(settings.work)
+    remote = f"{root.rstrip('/')}/{release_id}"
+    with tempfile.TemporaryDirectory(prefix=f"pwc-{release_id}-") as tmp:
+        local = Path(tmp)
+        if fs.exists(remote):
+            fs.get(remote + "/", str(local), recursive=True)
+        yield local
+        fs.put(str(local) + "/", remote, recursive=True)
+
+
+@contextmanager
+def work_db(settings: Settings, path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(path / WORK_DB), read_only=read_only)
+    try:
+        con.execute(f"SET threads = {int(settings.threads)}")
+        con.execute("SET memory_limit = $m", {"m": settings.memory_limit})
+        if not read_only:
+            con.execute("SET temp_directory = $t", {"t": str(path / "spill")})
+        yield con
+    finally:
+        con.close()
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path, stage: str) -> Any:
+    if not path.is_file():
+        raise PwcError(f"{path}: missing; run the {stage} stage for this release first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def plan(settings: Settings, day: date) -> str:
+    """The release id for a build on ``day``: ``YYYY-MM-DD.N``, N one past the last of that day."""
+    from transforms.publish.store import plan_release_id
+
+    return plan_release_id(settings.store, day)
+
+
+def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
+    """Discover and stream every source file into raw tables of a fresh work database."""
+    sources = discover(settings.require_source())
+    inputs = [
+        {"path": f.name, "sha256": f.sha256(), "bytes": f.path.stat().st_size} for f in sources.files
+    ]
+    with workspace(settings, release_id) as path:
+        (path / WORK_DB).unlink(missing_ok=True)
+        with work_db(settings, path) as con:
+            report = ingest_sources(con, sources)
+        summary = {"inputs": inputs, "rows": report.rows, "files": report.files, "unknown_files": report.unknown_files}
+        _write_json(path / "ingest.json", summary)
+    return summary
+
+
+def normalize(settings: Settings, release_id: str) -> dict[str, Any]:
+    """Parse values and materialise the staging models."""
+    from transforms.normalize.stage import normalize as run_normalize
+
+    with workspace(settings, release_id) as path, work_db(settings, path) as con:
+        runs = run_normalize(con)
+    return {r.name: r.rows for r in runs}
+
+
+def build(settings: Settings, release_id: str) -> dict[str, Any]:
+    """Materialise the release tables from the staging models."""
+    with workspace(settings, release_id) as path, work_db(settings, path) as con:
+        create_macros(con)
+        runs = run_models(con, "release", list(TABLES))
+    return {r.name: r.rows for r in runs}
+
+
+def validate(settings: Settings, release_id: str) -> dict[str, Any]:
+    """Run the Great Expectations gate; writes ``validation.json``; raises ValidationFailed."""
+    from transforms.validate.gate import raise_for_failures, run_gate
+
+    with workspace(settings, release_id) as path:
+        with work_db(settings, path) as con:
+            raw_cells = con.execute(
+                "SELECT count(*) FROM raw_results WHERE metric_name_raw IS NOT NULL"
+            ).fetchone()[0]  # type: ignore[index]
+            report = run_gate(
+                con,
+                Path(settings.expectations),
+                # A release never holds more results than archived cells (dedupe only removes).
+                parameters={"max_rows__results": int(raw_cells)},
+            )
+        out = path / "validation.json"
+        summary = report.to_json_dict()
+        _write_json(out, summary)
+        raise_for_failures(report, str(out))
+    return {"success": True, "report": str(out)}
+
+
+def export(settings: Settings, release_id: str, created_at: datetime | None = None) -> dict[str, Any]:
+    """Write the complete release directory (Parquet, DuckDB, LICENSE, README, manifest last)."""
+    from transforms.publish.export import export_release
+
+    created = created_at or datetime.now(timezone.utc)
+    with workspace(settings, release_id) as path:
+        ingest_summary = _read_json(path / "ingest.json", "ingest")
+        validation = _read_json(path / "validation.json", "validate")
+        if not validation.get("success"):
+            raise ValidationFailed(f"{path / 'validation.json'}: the gate did not pass; refusing to export")
+        with work_db(settings, path, read_only=True) as con:
+            manifest = export_release(
+                con, path / "release", release_id=release_id, created_at=created,
+                inputs=ingest_summary["inputs"], validation=validation,
+            )
+    return {name: t["row_count"] for name, t in manifest["tables"].items()}
+
+
+def publish(settings: Settings, release_id: str) -> str:
+    """Move the exported release into the store atomically, then update index/latest."""
+    from transforms.publish.store import publish_release
+
+    with workspace(settings, release_id) as path:
+        return publish_release(path / "release", settings.store, release_id)
+
+
+def cleanup(settings: Settings, release_id: str) -> None:
+    """Remove the release's work directory (after a successful publish)."""
+    if "://" in settings.work:
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(settings.work)
+        target = f"{root.rstrip('/')}/{release_id}"
+        if fs.exists(target):
+            fs.rm(target, recursive=True)
+    else:
+        shutil.rmtree(Path(settings.work) / release_id, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- in-process build
+
+STAGES: tuple[str, ...] = ("ingest", "normalize", "build", "validate", "export", "publish")
+
+
+@dataclass
+class BuildResult:
+    release_id: str
+    location: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def build_release(
+    settings: Settings,
+    release_id: str | None = None,
+    day: date | None = None,
+    on_stage: Callable[[str, float], None] | None = None,
+    keep_work: bool = False,
+) -> BuildResult:
+    """Run every stage in this process (no scheduler); returns the published release."""
+    rid = release_id or plan(settings, day or datetime.now(timezone.utc).date())
+    parse_release_id(rid)
+    result = BuildResult(rid, "")
+    steps: dict[str, Callable[[], Any]] = {
+        "ingest": lambda: ingest(settings, rid),
+        "normalize": lambda: normalize(settings, rid),
+        "build": lambda: build(settings, rid),
+        "validate": lambda: validate(settings, rid),
+        "export": lambda: export(settings, rid),
+        "publish": lambda: publish(settings, rid),
+    }
+    for stage in STAGES:
+        started = time.perf_counter()
+        result.details[stage] = steps[stage]()
+        result.seconds[stage] = time.perf_counter() - started
+        if on_stage:
+            on_stage(stage, result.seconds[stage])
+    result.location = str(result.details["publish"])
+    if not keep_work:
+        cleanup(settings, rid)
+    return result

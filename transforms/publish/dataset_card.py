@@ -1,0 +1,84 @@
+"""The release README (dataset card) and the repo's table reference, from one schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from transforms.build.tables import SCHEMA_VERSION, TABLES
+
+ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"
+
+
+def tables_markdown(counts: Mapping[str, int] | None = None) -> str:
+    """Grain, key and columns of every release table, as Markdown."""
+    out: list[str] = []
+    for name, spec in TABLES.items():
+        rows = f" — {counts[name]:,} rows" if counts and name in counts else ""
+        out.append(f"### `{name}`{rows}\n")
+        out.append(f"Grain: {spec.grain}. Primary key: `{spec.key}`.")
+        if spec.references:
+            refs = ", ".join(f"`{c}` → `{t}.{tc}`" for c, t, tc in spec.references)
+            out.append(f" References: {refs}.")
+        out.append("\n\n| column | type | description |\n|---|---|---|\n")
+        for col in spec.columns:
+            null = "" if col.nullable else " (never NULL)"
+            out.append(f"| `{col.name}` | {col.type} | {col.description}{null} |\n")
+        out.append("\n")
+    return "".join(out)
+
+
+def render_readme(
+    *, release_id: str, counts: Mapping[str, int], created_at: str,
+    inputs: list[dict[str, Any]], validation: Mapping[str, Any],
+) -> str:
+    table_list = "\n".join(f"| `{n}` | {counts.get(n, 0):,} | `parquet/{n}.parquet` |" for n in TABLES)
+    input_list = "\n".join(f"| `{i['path']}` | {i['bytes']:,} | `{i['sha256'][:16]}…` |" for i in inputs)
+    passed = "passed" if validation.get("success") else "FAILED"
+    return f"""# Papers with Code archive — release {release_id}
+
+{ATTRIBUTION}.
+
+This release re-publishes the record of machine-learning results kept by Papers
+with Code (paperswithcode.com, closed July 2025): papers, tasks, datasets,
+metrics, models, results, code links and methods. The data is licensed under the
+[Creative Commons Attribution-ShareAlike 4.0 International licence](https://creativecommons.org/licenses/by-sa/4.0/)
+(full text in `LICENSE`). If you share it or build on it, credit
+"Papers with Code archive (CC BY-SA 4.0)" and share your derivative under the same licence.
+
+- Release id: `{release_id}` (schema version {SCHEMA_VERSION}), built {created_at}.
+- Integrity: every file's sha256 is in `SHA256SUMS` and `manifest.json`; check with
+  `sha256sum -c SHA256SUMS` or `pwc-archive release verify <dir>`.
+- Validation: the Great Expectations gate {passed}; the report is `validation.json`.
+
+## Load it
+
+```python
+import duckdb
+con = duckdb.connect("pwc.duckdb", read_only=True)
+con.sql("SELECT * FROM results JOIN metrics USING (metric_id) LIMIT 5")
+
+import pandas as pd
+results = pd.read_parquet("parquet/results.parquet")
+```
+
+Polars: `pl.read_parquet("parquet/results.parquet")`; Hugging Face `datasets`:
+`load_dataset("parquet", data_files={{"results": "parquet/results.parquet"}})`.
+
+## Tables
+
+| table | rows | file |
+|---|---|---|
+{table_list}
+
+Values are kept with their raw form beside them (`value_raw`, `metric_name_raw`,
+`model_name_raw`, ...): normalisation is auditable. Ids are stable across
+releases: they derive from each entity's identity, never from row order.
+
+{tables_markdown(counts)}
+## Inputs
+
+| file | bytes | sha256 |
+|---|---|---|
+{input_list}
+"""

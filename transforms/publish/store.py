@@ -1,0 +1,162 @@
+"""Publish stage: move a finished release directory into the store, atomically.
+
+Local stores: copy into ``<store>/.staging/<id>.<token>/`` then one ``rename`` to
+``<store>/<id>``, so the release appears whole or not at all. Object stores
+(fsspec URLs): upload every file, ``manifest.json`` last; a release without its
+manifest is incomplete and never listed. In both cases ``index.json`` and then
+``latest.json`` change only after the release is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from transforms.errors import PublishError
+from transforms.publish.manifest import (
+    INDEX,
+    LATEST,
+    MANIFEST,
+    index_entry,
+    latest_pointer,
+    parse_release_id,
+    read_json,
+    release_sort_key,
+    sha256_file,
+    updated_index,
+    write_json_atomic,
+)
+
+log = logging.getLogger(__name__)
+STAGING = ".staging"
+
+
+def _fs(store: str) -> tuple[Any, str]:
+    fs, root = fsspec.core.url_to_fs(store)
+    return fs, root.rstrip("/")
+
+
+def existing_release_ids(store: str) -> list[str]:
+    """Ids of the complete releases in the store (those with a manifest)."""
+    fs, root = _fs(store)
+    if not fs.exists(root):
+        return []
+    ids = []
+    for entry in fs.ls(root, detail=False):
+        name = entry.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            parse_release_id(name)
+        except Exception:
+            continue
+        if fs.exists(f"{root}/{name}/{MANIFEST}"):
+            ids.append(name)
+    return sorted(ids, key=release_sort_key)
+
+
+def plan_release_id(store: str, day: date) -> str:
+    """``YYYY-MM-DD.N`` with N one past the highest existing release of that day."""
+    prefix = day.isoformat()
+    taken = [release_sort_key(i)[1] for i in existing_release_ids(store) if i.startswith(prefix + ".")]
+    return f"{prefix}.{max(taken) + 1 if taken else 0}"
+
+
+def publish_release(release_dir: Path, store: str, release_id: str) -> str:
+    """Publish ``release_dir`` (whose manifest names ``release_id``) into ``store``.
+
+    Re-running after a crash converges: an identical release already in place is
+    kept and only the index is brought up to date. Returns the release's URL/path.
+    """
+    manifest_path = release_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise PublishError(f"{release_dir}: no {MANIFEST}; the export stage did not finish")
+    manifest = read_json(manifest_path)
+    if manifest.get("release_id") != release_id:
+        raise PublishError(f"{manifest_path}: release_id is {manifest.get('release_id')!r}, expected {release_id!r}")
+    manifest_sha = sha256_file(manifest_path)
+    fs, root = _fs(store)
+    fs.makedirs(root, exist_ok=True)
+    target = f"{root}/{release_id}"
+    if fs.exists(f"{target}/{MANIFEST}"):
+        with fs.open(f"{target}/{MANIFEST}", "rb") as fh:
+            if hashlib.sha256(fh.read()).hexdigest() != manifest_sha:
+                raise PublishError(
+                    f"{target}: release {release_id} already exists with different content; "
+                    "releases are immutable, publish a rebuild under the next id"
+                )
+        log.info("release %s already in place; bringing the index up to date", release_id)
+    elif isinstance(fs, LocalFileSystem):
+        _publish_local(release_dir, Path(root), release_id)
+    else:
+        _publish_remote(fs, release_dir, target)
+    _update_index(fs, root, manifest, manifest_sha)
+    return target if "://" not in store else f"{store.rstrip('/')}/{release_id}"
+
+
+def _publish_local(release_dir: Path, root: Path, release_id: str) -> None:
+    staging_root = root / STAGING
+    staging_root.mkdir(parents=True, exist_ok=True)
+    for stale in staging_root.glob(f"{release_id}.*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a crashed attempt: never visible
+    staging = staging_root / f"{release_id}.{secrets.token_hex(4)}"
+    _copy_tree(release_dir, staging)
+    target = root / release_id
+    if target.exists():
+        # A directory without a manifest: debris of an older non-atomic writer. Not a release.
+        shutil.rmtree(target)
+    os.rename(staging, target)
+    _fsync_dir(root)
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Copy the release files, manifest last (readers trust a directory only with its manifest)."""
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    files.sort(key=lambda p: p.name == MANIFEST)
+    for path in files:
+        out = dst / path.relative_to(src)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _copy_file(path, out)
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    shutil.copyfile(src, dst)
+
+
+def _publish_remote(fs: Any, release_dir: Path, target: str) -> None:
+    files = sorted(p for p in release_dir.rglob("*") if p.is_file())
+    files.sort(key=lambda p: p.name == MANIFEST)
+    for path in files:
+        rel = path.relative_to(release_dir).as_posix()
+        fs.put_file(str(path), f"{target}/{rel}")
+
+
+def _update_index(fs: Any, root: str, manifest: dict[str, Any], manifest_sha: str) -> None:
+    index_path = f"{root}/{INDEX}"
+    index = read_json(index_path, fs=fs) if fs.exists(index_path) else None
+    entry = index_entry(manifest, manifest_sha)
+    listed = {r["release_id"]: r for r in (index or {}).get("releases", [])}
+    if listed.get(entry["release_id"], {}).get("manifest_sha256") != manifest_sha:
+        index = updated_index(index, entry)
+        write_json_atomic(index_path, index, fs=fs)
+    assert index is not None
+    newest = next(r for r in index["releases"] if r["release_id"] == index["latest"])
+    write_json_atomic(f"{root}/{LATEST}", latest_pointer(newest), fs=fs)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,31 @@
+-- Shared cleaning and identity macros, created on the work database before any model runs.
+-- Identity rules (docs/design.md): ids derive from identity, never from row order or run time.
+
+-- Trim and collapse every kind of whitespace PwC data carries (ASCII, NBSP, U+2000-U+200B,
+-- ideographic space U+3000, BOM U+FEFF). NULL stays NULL.
+CREATE OR REPLACE MACRO clean_name(s) AS
+    trim(regexp_replace(s, '[\s\x{00a0}\x{2000}-\x{200b}\x{3000}\x{feff}]+', ' ', 'g'));
+
+-- '<prefix>_<first 16 hex of sha256(identity)>'.
+CREATE OR REPLACE MACRO make_id(prefix, identity) AS
+    prefix || '_' || substr(sha256(identity), 1, 16);
+
+-- arXiv id without version from any arXiv abs/pdf URL (new and old style ids), else NULL.
+CREATE OR REPLACE MACRO arxiv_from_url(url) AS
+    nullif(regexp_extract(url, 'arxiv\.org/(?:abs|pdf)/((?:[a-z\-]+(?:\.[A-Za-z]{2})?/\d{7})|(?:\d{4}\.\d{4,5}))', 1), '');
+
+-- An arXiv id as given in a dump: version stripped, placeholder 0000.00000 is no id.
+CREATE OR REPLACE MACRO clean_arxiv_id(id) AS
+    CASE WHEN regexp_matches(trim(id), '^((?:[a-z\-]+(?:\.[A-Za-z]{2})?/\d{7})|(?:\d{4}\.\d{4,5}))(v\d+)?$')
+          AND trim(id) NOT LIKE '0000.00000%'
+         THEN regexp_replace(trim(id), 'v\d+$', '') END;
+
+-- URLs compared by scheme-less, www-less, trailing-slash-less form (paths keep their case).
+CREATE OR REPLACE MACRO norm_url(url) AS
+    nullif(regexp_replace(regexp_replace(trim(url), '^(https?://)?(www\.)?', 'https://'), '(/+|\.git)$', ''), 'https://');
+
+-- A paper's identity: arXiv id when it has one, else its normalised URL, else its title.
+CREATE OR REPLACE MACRO paper_key(arxiv, url, title) AS
+    CASE WHEN arxiv IS NOT NULL THEN 'arxiv:' || arxiv
+         WHEN nullif(trim(url), '') IS NOT NULL THEN 'url:' || norm_url(url)
+         WHEN nullif(clean_name(title), '') IS NOT NULL THEN 'title:' || lower(clean_name(title)) END;

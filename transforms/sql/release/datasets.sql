@@ -1,0 +1,60 @@
+-- datasets: one row per dataset name (subdatasets are named '<parent> / <sub>' and link to the
+-- parent). Key: dataset_id. Catalog fields come from datasets dumps when the names match.
+WITH boards AS (
+    SELECT * FROM stg_leaderboards
+),
+
+catalog AS (
+    SELECT * FROM stg_datasets
+),
+
+names AS (
+    SELECT dataset_name, parent_dataset_name, description, links, citations, source, source_rank, 2 AS priority
+    FROM boards
+    UNION ALL BY NAME
+    SELECT dataset_name, parent_dataset_name, description, [] AS links, [] AS citations, source, source_rank, 1 AS priority
+    FROM catalog
+),
+
+grouped AS (
+    SELECT
+        dataset_name,
+        first(parent_dataset_name ORDER BY priority DESC, source_rank) FILTER (WHERE parent_dataset_name IS NOT NULL) AS parent_dataset_name,
+        first(description ORDER BY priority, length(description) DESC, description) FILTER (WHERE description IS NOT NULL) AS description,
+        list_distinct(flatten(list(links ORDER BY source_rank))) AS links,
+        list_distinct(flatten(list(citations ORDER BY source_rank))) AS citations,
+        list_sort(list_distinct(list(source))) AS sources
+    FROM names
+    GROUP BY dataset_name
+),
+
+catalog_first AS (
+    SELECT dataset_name,
+           first(full_name ORDER BY source_rank) AS full_name,
+           first(homepage ORDER BY source_rank) AS homepage,
+           first(modalities ORDER BY source_rank) AS modalities,
+           first(license_name ORDER BY source_rank) AS license_name
+    FROM catalog
+    GROUP BY dataset_name
+),
+
+final AS (
+    SELECT
+        make_id('dst', g.dataset_name) AS dataset_id,
+        g.dataset_name AS name,
+        c.full_name,
+        g.description,
+        c.homepage,
+        -- A parent named by a dump but absent from the data is not linked (kept resolvable).
+        CASE WHEN p.dataset_name IS NOT NULL THEN make_id('dst', g.parent_dataset_name) END AS parent_dataset_id,
+        g.links,
+        g.citations,
+        coalesce(c.modalities, []) AS modalities,
+        c.license_name,
+        g.sources
+    FROM grouped AS g
+    LEFT JOIN catalog_first AS c USING (dataset_name)
+    LEFT JOIN grouped AS p ON p.dataset_name = g.parent_dataset_name
+)
+
+SELECT * FROM final
