@@ -1,0 +1,125 @@
+"""
+### nightly_release
+
+Builds one immutable release of the Papers with Code archive, every night:
+ingest the source dumps (streaming) → normalise (values, names, identities) →
+build the release tables (SQL) → **validate every table with Great Expectations
+(the gate)** → export Parquet + DuckDB + LICENSE/README + manifest → publish
+atomically, then update `index.json` / `latest.json`.
+
+The release id is `YYYY-MM-DD.N` from the run's logical date (N = rebuilds of
+that day). Tasks pass only the release id; all data lives in the work directory
+(`pwc_work` / `$PWC_WORK`) and the store (`pwc_store` / `$PWC_STORE`, a path or
+an fsspec URL). Configuration: Airflow Variables `pwc_source`, `pwc_store`,
+`pwc_work`, `pwc_expectations`, else `PWC_*` environment variables, else the
+project-local defaults.
+
+**When it fails**
+- `ingest`: a source file is corrupt or missing; the log names the file and the
+  line/column. Fix or remove the file and clear the task.
+- `validate`: the gate refused the data; the log lists each failed expectation
+  (table, column, examples) and the path of the full `validation.json`. Nothing
+  was published and `latest` is unchanged. Fix the rule or the data, clear the task.
+- `publish`: safe to clear and re-run; a half-copied release is never visible
+  and a re-run converges (an identical release already in place is kept).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+PWC_RELEASE = Asset(name="pwc_archive_release", uri="pwc-archive://releases/latest")
+"""Updated whenever a release is published; downstream DAGs can schedule on it."""
+
+
+@dag(
+    schedule="30 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=6),
+    tags=["pwc-archive", "release"],
+    doc_md=__doc__,
+    default_args={
+        "owner": "pwc-archive",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+    },
+)
+def nightly_release() -> None:
+    @task
+    def plan(**context) -> str:
+        """Pick the release id for this run's logical date."""
+        from transforms import pipeline
+        from transforms.airflow_support import run_day, settings_from_airflow
+
+        return pipeline.plan(settings_from_airflow(), run_day(context))
+
+    @task
+    def ingest(release_id: str) -> str:
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        pipeline.ingest(settings_from_airflow(), release_id)
+        return release_id
+
+    @task
+    def normalize(release_id: str) -> str:
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        pipeline.normalize(settings_from_airflow(), release_id)
+        return release_id
+
+    @task
+    def build_tables(release_id: str) -> str:
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        pipeline.build(settings_from_airflow(), release_id)
+        return release_id
+
+    @task
+    def validate(release_id: str) -> str:
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        pipeline.validate(settings_from_airflow(), release_id)
+        return release_id
+
+    @task
+    def export(release_id: str) -> str:
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        pipeline.export(settings_from_airflow(), release_id)
+        return release_id
+
+    @task(outlets=[PWC_RELEASE])
+    def publish(release_id: str) -> str:
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        return pipeline.publish(settings_from_airflow(), release_id)
+
+    @task
+    def cleanup(release_id: str) -> None:
+        """Drop the work directory once the release is safely in the store."""
+        from transforms import pipeline
+        from transforms.airflow_support import settings_from_airflow
+
+        pipeline.cleanup(settings_from_airflow(), release_id)
+
+    release_id = plan()
+    exported = export(validate(build_tables(normalize(ingest(release_id)))))
+    published = publish(exported)
+    done = cleanup(exported)
+    published >> done
+
+
+nightly_release()

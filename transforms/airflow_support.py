@@ -1,0 +1,28 @@
+"""Glue for the DAG files: settings from Airflow Variables, dates from the run context.
+
+Imported only inside task bodies, at run time (never at DAG parse time).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from transforms.config import Settings
+
+VARIABLES = {"source": "pwc_source", "store": "pwc_store", "work": "pwc_work", "expectations": "pwc_expectations"}
+"""Airflow Variable names; each overrides the matching PWC_* environment variable."""
+
+
+def settings_from_airflow() -> Settings:
+    """Settings with Airflow Variables taking precedence over env vars and defaults."""
+    from airflow.sdk import Variable
+
+    overrides = {field: Variable.get(name, default=None) for field, name in VARIABLES.items()}
+    return Settings.load(**overrides)
+
+
+def run_day(context: dict[str, Any]) -> date:
+    """The day the release is for: the run's logical date (run_after for runs without one)."""
+    moment = context.get("logical_date") or context["dag_run"].run_after
+    return moment.date()
