@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -61,6 +62,13 @@ def iter_items(path: Path, label: str) -> Iterator[tuple[int, Any]]:
     A top-level object is treated as an array of one (some hand-written
     leaderboard files hold a single task). Floats come back as ``float``.
     """
+    try:
+        yield from _iter_items(path, label)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"{label}: cannot read: {exc} (is the file truncated or not gzip?)") from None
+
+
+def _iter_items(path: Path, label: str) -> Iterator[tuple[int, Any]]:
     with open_bytes(path) as raw:
         reader = _CountingReader(raw)
         first = _first_significant_byte(reader)
@@ -72,8 +80,8 @@ def iter_items(path: Path, label: str) -> Iterator[tuple[int, Any]]:
                 yield index, item
         except ijson.JSONError as exc:
             raise SourceError(_describe(path, label, reader, exc, index + 1)) from None
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise SourceError(f"{label}: cannot read ({exc}) after item {index + 1}") from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise SourceError(f"{label}: cannot read after top-level item {index + 1}: {exc}") from None
 
 
 class _Replay(io.RawIOBase):

@@ -10,6 +10,7 @@ manifest is incomplete and never listed. In both cases ``index.json`` and then
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -87,18 +88,26 @@ def publish_release(release_dir: Path, store: str, release_id: str) -> str:
     target = f"{root}/{release_id}"
     if fs.exists(f"{target}/{MANIFEST}"):
         with fs.open(f"{target}/{MANIFEST}", "rb") as fh:
-            if hashlib.sha256(fh.read()).hexdigest() != manifest_sha:
-                raise PublishError(
-                    f"{target}: release {release_id} already exists with different content; "
-                    "releases are immutable, publish a rebuild under the next id"
-                )
-        log.info("release %s already in place; bringing the index up to date", release_id)
+            existing_bytes = fh.read()
+        existing = json.loads(existing_bytes)
+        if _table_hashes(existing) != _table_hashes(manifest):
+            raise PublishError(
+                f"{target}: release {release_id} already exists with different data; "
+                "releases are immutable, publish the rebuild under the next id"
+            )
+        # Same data already in place (a crash came after the rename): keep it, fix the index.
+        log.info("release %s already in place with identical tables; updating the index", release_id)
+        manifest, manifest_sha = existing, hashlib.sha256(existing_bytes).hexdigest()
     elif isinstance(fs, LocalFileSystem):
         _publish_local(release_dir, Path(root), release_id)
     else:
         _publish_remote(fs, release_dir, target)
     _update_index(fs, root, manifest, manifest_sha)
     return target if "://" not in store else f"{store.rstrip('/')}/{release_id}"
+
+
+def _table_hashes(manifest: dict[str, Any]) -> dict[str, str]:
+    return {name: t["sha256"] for name, t in manifest.get("tables", {}).items()}
 
 
 def _publish_local(release_dir: Path, root: Path, release_id: str) -> None:

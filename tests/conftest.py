@@ -1,0 +1,54 @@
+"""Shared fixtures. Expensive things (a built release, the GE context) are session-scoped.
+
+Tests never read a developer's own configuration: PWC_* variables are cleared and
+every store/work directory is a tmp path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.builds import ROOT, Built, build, make_source
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_settings() -> Iterator[None]:
+    saved = {k: v for k, v in os.environ.items() if k.startswith("PWC_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ["PWC_CONFIG"] = str(ROOT / "tests" / "no-such-config.toml")
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    yield
+    os.environ.pop("PWC_CONFIG", None)
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def sample_release(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The full bundled sample (whole 2020 dump, methods, leaderboards), built once."""
+    base = tmp_path_factory.mktemp("sample-release")
+    return build(None, base / "store", base / "work", "2026-01-02.0")
+
+
+@pytest.fixture(scope="session")
+def small_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_source(tmp_path_factory.mktemp("small-source"))
+
+
+@pytest.fixture(scope="session")
+def tiny_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_source(tmp_path_factory.mktemp("tiny-source"), tiny=True)
+
+
+@pytest.fixture(scope="session")
+def release_db(sample_release: Built) -> Iterator[Any]:
+    import duckdb
+
+    con = duckdb.connect(str(sample_release.release_dir / "pwc.duckdb"), read_only=True)
+    yield con
+    con.close()
