@@ -82,3 +82,15 @@ releases: they derive from each entity's identity, never from row order.
 |---|---|---|
 {input_list}
 """
+
+
+def main() -> None:
+    """Print docs/tables.md (``make docs``)."""
+    print("# Release tables\n")
+    print("Generated from `transforms/build/tables.py` by `make docs`; a test checks it is current.")
+    print("Every release's README.md carries the same text with its row counts.\n")
+    print(tables_markdown(), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Docs stay true: the table reference is generated from the schema, and the SQL matches it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from transforms.build.sqlrunner import SQL_DIR
+from transforms.build.tables import TABLES
+
+from tests.support.builds import ROOT
+
+
+def test_tables_doc_is_current() -> None:
+    generated = subprocess.run(
+        [sys.executable, "-m", "transforms.publish.dataset_card"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (ROOT / "docs" / "tables.md").read_text() == generated, "run `make docs`"
+
+
+def test_every_table_has_one_sql_model_with_a_grain_comment() -> None:
+    for name, spec in TABLES.items():
+        sql = (SQL_DIR / "release" / f"{name}.sql").read_text()
+        assert sql.startswith(f"-- {name}: one row per"), name
+        assert spec.key in sql
+
+
+def test_sql_never_formats_values_into_strings() -> None:
+    for path in SQL_DIR.rglob("*.sql"):
+        assert not re.search(r"(?<!\\x)\{[a-z_]+\}", path.read_text()), path
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```", 2)[1]
+    commands = [line for line in first_block.splitlines()[1:] if line.strip() and not line.startswith("#")]
+    assert [c.split("#")[0].strip() for c in commands] == ["make nightly", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
