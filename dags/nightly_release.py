@@ -47,7 +47,7 @@ PWC_RELEASE = Asset(name="pwc_archive_release", uri="pwc-archive://releases/late
         "owner": "pwc-archive",
         "retries": 2,
         "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
+        "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
     },
 )
@@ -55,65 +55,63 @@ def nightly_release() -> None:
     @task
     def plan(**context) -> str:
         """Pick the release id for this run's logical date."""
-        from transforms import pipeline
-        from transforms.airflow_support import run_day, settings_from_airflow
+        from transforms.airflow_support import run_day, run_stage
 
-        return pipeline.plan(settings_from_airflow(), run_day(context))
+        return run_stage("plan", run_day(context))
 
     @task
     def ingest(release_id: str) -> str:
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        """Stream every source file into raw tables (fails at once on a corrupt file)."""
+        from transforms.airflow_support import run_stage
 
-        pipeline.ingest(settings_from_airflow(), release_id)
+        run_stage("ingest", release_id)
         return release_id
 
     @task
     def normalize(release_id: str) -> str:
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        """Parse metric values, clean names, derive identities (staging models)."""
+        from transforms.airflow_support import run_stage
 
-        pipeline.normalize(settings_from_airflow(), release_id)
+        run_stage("normalize", release_id)
         return release_id
 
     @task
     def build_tables(release_id: str) -> str:
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        """Materialise the release tables from the SQL models."""
+        from transforms.airflow_support import run_stage
 
-        pipeline.build(settings_from_airflow(), release_id)
+        run_stage("build", release_id)
         return release_id
 
     @task
     def validate(release_id: str) -> str:
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        """The Great Expectations gate: every table against its suite."""
+        from transforms.airflow_support import run_stage
 
-        pipeline.validate(settings_from_airflow(), release_id)
+        run_stage("validate", release_id)
         return release_id
 
     @task
     def export(release_id: str) -> str:
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        """Write Parquet, DuckDB, LICENSE, README, SHA256SUMS and (last) the manifest."""
+        from transforms.airflow_support import run_stage
 
-        pipeline.export(settings_from_airflow(), release_id)
+        run_stage("export", release_id)
         return release_id
 
     @task(outlets=[PWC_RELEASE])
     def publish(release_id: str) -> str:
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        """Move the release into the store atomically; then index.json and latest.json."""
+        from transforms.airflow_support import run_stage
 
-        return pipeline.publish(settings_from_airflow(), release_id)
+        return run_stage("publish", release_id)
 
     @task
     def cleanup(release_id: str) -> None:
         """Drop the work directory once the release is safely in the store."""
-        from transforms import pipeline
-        from transforms.airflow_support import settings_from_airflow
+        from transforms.airflow_support import run_stage
 
-        pipeline.cleanup(settings_from_airflow(), release_id)
+        run_stage("cleanup", release_id)
 
     release_id = plan()
     exported = export(validate(build_tables(normalize(ingest(release_id)))))

@@ -5,6 +5,8 @@ Imported only inside task bodies, at run time (never at DAG parse time).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -26,3 +28,28 @@ def run_day(context: dict[str, Any]) -> date:
     """The day the release is for: the run's logical date (run_after for runs without one)."""
     moment = context.get("logical_date") or context["dag_run"].run_after
     return moment.date()
+
+
+@contextmanager
+def fail_fast() -> Iterator[None]:
+    """Corrupt sources, gate refusals and bad settings fail the task at once: a retry cannot fix them.
+
+    Everything else (a store that is briefly unreachable, a killed worker) keeps the
+    DAG's retries with exponential back-off.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from transforms.errors import ConfigError, IntegrityError, SourceError, ValidationFailed
+
+    try:
+        yield
+    except (SourceError, ValidationFailed, ConfigError, IntegrityError) as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def run_stage(stage: str, *args: Any) -> Any:
+    """Run ``transforms.pipeline.<stage>(settings, *args)`` as an Airflow task body."""
+    from transforms import pipeline
+
+    with fail_fast():
+        return getattr(pipeline, stage)(settings_from_airflow(), *args)

@@ -1,0 +1,268 @@
+"""End to end: `scripts/airflow dags test nightly_release` through real Airflow, tmp storage.
+
+One tmp Airflow home (SQLite metadata DB, migrated by the wrapper on first use) and one
+tmp store serve the whole module:
+
+- the first run builds a release from the bundled sample (the full 2020 dump);
+- a second run for the same logical date publishes the rebuild under the next N;
+- a run on a corrupt source fails in ``ingest`` and leaves the store untouched.
+
+Each run is a module-scoped fixture that records the store right after it finished,
+so the tests do not depend on the order they run in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.support.airflow_env import PROJECT_ROOT, airflow_env, dags_test, log_tail
+from transforms.build.sqlrunner import quote_ident
+from transforms.build.tables import TABLES
+from transforms.client.verify import verify_release
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
+DAG_ID = "nightly_release"
+DAY = "2026-01-15"
+CHAIN = ("plan", "ingest", "normalize", "build_tables", "validate", "export", "publish", "cleanup")
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+CORRUPT_MESSAGE = "leaderboards/example_json_format.json: invalid JSON at line 27, column 13"
+
+
+@dataclass
+class Site:
+    """The module's Airflow home and storage."""
+
+    root: Path
+    home: Path
+    store: Path
+    work: Path
+
+    def env(self, **overrides: Any) -> dict[str, str]:
+        """The subprocess environment; the source is the bundled sample unless overridden."""
+        settings: dict[str, Any] = {"store": self.store, "work": self.work, **overrides}
+        return airflow_env(self.home, **settings)
+
+
+@dataclass
+class Run:
+    """One `dags test` run and the store as it was right after it."""
+
+    returncode: int
+    log: Path
+    store_entries: list[str]
+    latest: bytes | None
+    index: bytes | None
+    task_states: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def require_success(self) -> None:
+        assert self.returncode == 0, f"dags test exited {self.returncode}\n{log_tail(self.log)}"
+
+    def latest_json(self) -> dict[str, Any]:
+        assert self.latest is not None, "no latest.json in the store"
+        return json.loads(self.latest)
+
+    def index_json(self) -> dict[str, Any]:
+        assert self.index is not None, "no index.json in the store"
+        return json.loads(self.index)
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _task_states(home: Path) -> dict[str, str]:
+    """task_id -> state of the most recent run of the DAG, from the metadata DB."""
+    db = home / "airflow.db"
+    if not db.is_file():
+        return {}
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT ti.task_id, ti.state FROM task_instance ti "
+            "WHERE ti.dag_id = ? AND ti.run_id = (SELECT run_id FROM dag_run WHERE dag_id = ? "
+            "ORDER BY id DESC LIMIT 1)",
+            (DAG_ID, DAG_ID),
+        ).fetchall()
+    finally:
+        con.close()
+    return {task_id: state for task_id, state in rows}
+
+
+def _run(site: Site, name: str, env: dict[str, str], timeout: float) -> Run:
+    log = site.root / "logs" / f"{name}.log"
+    code = dags_test(DAG_ID, DAY, env, log, timeout=timeout)
+    return Run(
+        returncode=code,
+        log=log,
+        store_entries=sorted(p.name for p in site.store.iterdir()) if site.store.is_dir() else [],
+        latest=_read(site.store / "latest.json"),
+        index=_read(site.store / "index.json"),
+        task_states=_task_states(site.home),
+    )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    root = tmp_path_factory.mktemp("nightly_dag")
+    return Site(root=root, home=root / "airflow_home", store=root / "store", work=root / "work")
+
+
+@pytest.fixture(scope="module")
+def first_run(site: Site) -> Run:
+    """The nightly DAG on the bundled sample into an empty store."""
+    return _run(site, "first", site.env(), timeout=600)
+
+
+@pytest.fixture(scope="module")
+def rebuild(site: Site, first_run: Run) -> Run:
+    """The same logical date again, after the first run."""
+    first_run.require_success()
+    return _run(site, "rebuild", site.env(), timeout=600)
+
+
+@pytest.fixture(scope="module")
+def failed_run(site: Site, first_run: Run) -> tuple[Run, Run]:
+    """A run whose source holds a corrupt leaderboard file: (store before, the run)."""
+    first_run.require_success()
+    source = site.root / "corrupt_source"
+    (source / "leaderboards").mkdir(parents=True)
+    # The tiny evaluation-tables subset keeps this run short; ingest reads it first.
+    shutil.copyfile(
+        FIXTURES / "subsets" / "evaluation-tables.2020-08-28.tiny.json",
+        source / "evaluation-tables.tiny.json",
+    )
+    shutil.copyfile(
+        FIXTURES / "corrupt" / "example_json_format.json",
+        source / "leaderboards" / "example_json_format.json",
+    )
+    before = Run(
+        returncode=0,
+        log=Path(),
+        store_entries=sorted(p.name for p in site.store.iterdir()),
+        latest=_read(site.store / "latest.json"),
+        index=_read(site.store / "index.json"),
+        task_states={},
+    )
+    # Own work dir; the DAG's real retry settings: a corrupt source fails fast (no retry can fix it).
+    env = site.env(source=source, work=site.root / "work_failed")
+    return before, _run(site, "failed", env, timeout=300)
+
+
+# ----------------------------------------------------------------------------- the nightly run
+
+
+def test_every_task_ran_and_succeeded(first_run: Run) -> None:
+    first_run.require_success()
+    text = first_run.text
+    starts = [text.find(f"[DAG TEST] starting task_id={task} ") for task in CHAIN]
+    assert all(pos >= 0 for pos in starts), dict(zip(CHAIN, starts))
+    assert starts == sorted(starts), "tasks did not start in chain order"
+    for task in CHAIN:
+        assert f"[DAG TEST] end task task_id={task} " in text, (
+            f"{task} never ended\n{log_tail(first_run.log)}"
+        )
+    assert first_run.task_states == {task: "success" for task in CHAIN}
+    assert "DagRun Finished: dag_id=nightly_release, logical_date=2026-01-15 00:00:00+00:00" in text
+
+
+def test_release_is_published_and_verifies(site: Site, first_run: Run) -> None:
+    first_run.require_success()
+    release = site.store / f"{DAY}.0"
+    assert (release / "manifest.json").is_file()
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["release_id"] == f"{DAY}.0"
+    report = verify_release(release)
+    assert report.ok, report.problems
+    assert report.checked >= len(TABLES) + 1
+
+
+def test_latest_and_index_point_to_the_release(site: Site, first_run: Run) -> None:
+    first_run.require_success()
+    manifest_sha = _sha256(site.store / f"{DAY}.0" / "manifest.json")
+    assert first_run.latest_json() == {"release_id": f"{DAY}.0", "manifest_sha256": manifest_sha}
+    index = first_run.index_json()
+    assert index["latest"] == f"{DAY}.0"
+    assert [r["release_id"] for r in index["releases"]] == [f"{DAY}.0"]
+    visible = [name for name in first_run.store_entries if not name.startswith(".")]  # not .staging/
+    assert visible == [f"{DAY}.0", "index.json", "latest.json"]
+
+
+def test_work_dir_of_the_release_is_cleaned_up(site: Site, first_run: Run) -> None:
+    first_run.require_success()
+    assert not (site.work / f"{DAY}.0").exists()
+
+
+def test_manifest_row_counts_match_the_duckdb_file(site: Site, first_run: Run) -> None:
+    first_run.require_success()
+    release = site.store / f"{DAY}.0"
+    tables = json.loads((release / "manifest.json").read_text(encoding="utf-8"))["tables"]
+    assert set(tables) == set(TABLES)
+    con = duckdb.connect(str(release / "pwc.duckdb"), read_only=True)
+    try:
+        counts = {
+            name: con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0] for name in tables
+        }
+    finally:
+        con.close()
+    assert counts == {name: t["row_count"] for name, t in tables.items()}
+    assert all(n > 0 for n in counts.values()), counts
+
+
+# ----------------------------------------------------------------------------- a rebuild
+
+
+def test_rebuild_of_the_same_day_takes_the_next_n(site: Site, first_run: Run, rebuild: Run) -> None:
+    rebuild.require_success()
+    assert rebuild.task_states == {task: "success" for task in CHAIN}
+    first = site.store / f"{DAY}.0"
+    second = site.store / f"{DAY}.1"
+    assert (second / "manifest.json").is_file()
+    assert verify_release(second).ok
+    # The first release is immutable: still intact and still the bytes latest.json named then.
+    assert verify_release(first).ok
+    assert _sha256(first / "manifest.json") == first_run.latest_json()["manifest_sha256"]
+    index = rebuild.index_json()
+    assert [r["release_id"] for r in index["releases"]] == [f"{DAY}.0", f"{DAY}.1"]
+    assert index["latest"] == f"{DAY}.1"
+    assert rebuild.latest_json() == {
+        "release_id": f"{DAY}.1",
+        "manifest_sha256": _sha256(second / "manifest.json"),
+    }
+    assert not (site.work / f"{DAY}.1").exists()
+
+
+# ----------------------------------------------------------------------------- a failing run
+
+
+def test_corrupt_source_fails_in_ingest_and_leaves_latest_alone(
+    site: Site, failed_run: tuple[Run, Run]
+) -> None:
+    before, run = failed_run
+    assert run.returncode == 1, f"expected exit 1 (DagRun failed), got {run.returncode}\n{log_tail(run.log)}"
+    text = run.text
+    assert CORRUPT_MESSAGE in text, log_tail(run.log)
+    assert "DagRun failed" in text
+    assert run.task_states["plan"] == "success"
+    assert run.task_states["ingest"] == "failed"
+    assert run.task_states["publish"] != "success" and "[DAG TEST] starting task_id=publish " not in text
+    assert run.store_entries == before.store_entries, "the failed run changed the store"
+    assert run.latest == before.latest
+    assert run.index == before.index
