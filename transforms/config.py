@@ -8,6 +8,7 @@ directory) > a default that works on a laptop (the project-local layout).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -72,6 +73,12 @@ class Settings:
                 f"threads: expected a whole number, found {values['threads']!r} "
                 f"(from {origin['threads']})"
             ) from None
+        memory = str(values.get("memory_limit", cls.memory_limit))
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory, re.I):
+            raise ConfigError(
+                f"memory_limit: expected a size such as 1GB or 512MiB, found {memory!r} "
+                f"(from {origin.get('memory_limit', 'default')})"
+            )
         for key in ("source", "store", "work", "expectations"):
             if key in values:
                 values[key] = str(values[key])

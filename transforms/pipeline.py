@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from transforms.build.sqlrunner import create_macros, run_models
+from transforms.build.sqlrunner import create_macros, run_models, sql_literal
 from transforms.build.tables import TABLES
 from transforms.config import Settings
 from transforms.errors import PwcError, ValidationFailed
@@ -69,10 +69,11 @@ def workspace(settings: Settings, release_id: str) -> Iterator[Path]:
 def work_db(settings: Settings, path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(path / WORK_DB), read_only=read_only)
     try:
+        # SET takes no bound parameters (and a parameterised query makes DuckDB import pandas).
         con.execute(f"SET threads = {int(settings.threads)}")
-        con.execute("SET memory_limit = $m", {"m": settings.memory_limit})
+        con.execute(f"SET memory_limit = {sql_literal(settings.memory_limit)}")
         if not read_only:
-            con.execute("SET temp_directory = $t", {"t": str(path / "spill")})
+            con.execute(f"SET temp_directory = {sql_literal(str(path / 'spill'))}")
         yield con
     finally:
         con.close()

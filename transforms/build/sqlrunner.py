@@ -22,6 +22,12 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_literal(value: str) -> str:
+    """A SQL string literal, only for statements DuckDB does not take parameters in
+    (SET, COPY options). Prefer bound parameters everywhere else."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class ModelRun:
     name: str

@@ -21,7 +21,8 @@ from transforms.ingest.sources import SourceFile, SourceSet
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
+"""Rows buffered per raw table before an Arrow append: bounds ingest memory (benchmarks/README.md)."""
 
 _LINK = pa.struct([("title", pa.string()), ("url", pa.string())])
 

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from transforms import __version__
-from transforms.build.sqlrunner import quote_ident
+from transforms.build.sqlrunner import quote_ident, sql_literal
 from transforms.build.tables import SCHEMA_VERSION, TABLES
 from transforms.publish.dataset_card import render_readme
 from transforms.publish.manifest import (
@@ -37,11 +37,6 @@ LICENSE_TEXT = resources.files("transforms.publish") / "templates" / "CC-BY-SA-4
 DUCKDB_FILE = "pwc.duckdb"
 
 
-def _literal(value: str) -> str:
-    """A SQL string literal, for the COPY options DuckDB does not take as parameters."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path, release_id: str) -> None:
     """One table to Parquet, byte-reproducibly: sorted by key, single-threaded writer."""
     spec = TABLES[table]
@@ -56,10 +51,10 @@ def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path, rele
         "grain": spec.grain,
         "primary_key": spec.key,
     }
-    kv = ", ".join(f"{quote_ident(k)}: {_literal(v)}" for k, v in metadata.items())
+    kv = ", ".join(f"{quote_ident(k)}: {sql_literal(v)}" for k, v in metadata.items())
     con.execute(
         f"COPY (SELECT {columns} FROM {quote_ident(table)} ORDER BY {quote_ident(spec.key)}) "
-        f"TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, "
+        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, "
         f"KV_METADATA {{{kv}}})"
     )
 
@@ -72,10 +67,10 @@ def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Ma
         for name, spec in TABLES.items():
             parquet = release_dir / "parquet" / f"{name}.parquet"
             con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM read_parquet($p)", {"p": str(parquet)})
-            con.execute(f"COMMENT ON TABLE {quote_ident(name)} IS {_literal(spec.grain + '; key ' + spec.key)}")
+            con.execute(f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(spec.grain + '; key ' + spec.key)}")
             for col in spec.columns:
                 con.execute(
-                    f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {_literal(col.description)}"
+                    f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {sql_literal(col.description)}"
                 )
         info = {
             "release_id": release_id,
