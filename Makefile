@@ -40,6 +40,7 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check transforms dags tests benchmarks
+	$(BIN)/ruff format --check transforms dags tests benchmarks
 	$(BIN)/mypy
 
 docs: setup

@@ -99,9 +99,7 @@ class RssProbe:
         if self.resettable:
             self.method = "clear_refs+VmHWM (peak reset before each stage: figures are per stage)"
         else:
-            self.method = (
-                "getrusage ru_maxrss (peak cannot be reset: each figure is the process peak so far)"
-            )
+            self.method = "getrusage ru_maxrss (peak cannot be reset: each figure is the process peak so far)"
 
     @staticmethod
     def _try_reset() -> bool:
@@ -306,14 +304,13 @@ class GateProbe:
         for key in ("gx_import_s", "gx_context_s", "resolve_parameters_s", "read_tables_s", "gx_validate_s"):
             record.setdefault(key, 0.0)
         record["other_s"] = stage_seconds - sum(
-            record[k] for k in ("gx_import_s", "gx_context_s", "resolve_parameters_s", "read_tables_s", "gx_validate_s")
+            record[k]
+            for k in ("gx_import_s", "gx_context_s", "resolve_parameters_s", "read_tables_s", "gx_validate_s")
         )
         return record
 
 
-def run_build(
-    source: Path, probe: RssProbe, gate: GateProbe, run_no: int, console: Any
-) -> dict[str, Any]:
+def run_build(source: Path, probe: RssProbe, gate: GateProbe, run_no: int, console: Any) -> dict[str, Any]:
     import duckdb
 
     from transforms import pipeline
@@ -405,8 +402,13 @@ def build_mode(args: argparse.Namespace) -> int:
     inputs = []
     for item in first["ingest_summary"]["inputs"]:
         path = source / item["path"]
-        inputs.append({**item, "uncompressed_bytes": _uncompressed_bytes(path),
-                       "result_rows": first["ingest_summary"]["files"].get(item["path"])})
+        inputs.append(
+            {
+                **item,
+                "uncompressed_bytes": _uncompressed_bytes(path),
+                "result_rows": first["ingest_summary"]["files"].get(item["path"]),
+            }
+        )
     cold_end_to_end = (_STARTUP_S or 0.0) + script_top_to_ready_s + first["total_s"]
     peak_all = max([imports_peak] + [r["peak_rss_bytes"] for r in runs])
     targets = {
@@ -489,20 +491,22 @@ def _print_build(console: Any, r: dict[str, Any]) -> None:
         inputs.add_column(col, justify="left" if col == "file" else "right")
     for i in r["inputs"]:
         inputs.add_row(
-            i["path"], f"{i['bytes']:,}",
+            i["path"],
+            f"{i['bytes']:,}",
             "-" if i["uncompressed_bytes"] is None else f"{i['uncompressed_bytes']:,}",
             "-" if i["result_rows"] is None else f"{i['result_rows']:,}",
         )
     inputs.add_row(
-        "[bold]total[/]", f"{sum(i['bytes'] for i in r['inputs']):,}", "",
+        "[bold]total[/]",
+        f"{sum(i['bytes'] for i in r['inputs']):,}",
+        "",
         f"{r['metric_cells']:,} metric cells" if r["metric_cells"] is not None else "",
     )
     console.print(inputs)
 
     runs = r["runs"]
     cold, warm = runs[0], runs[1:]
-    table = Table(title=f"stages (cold = run 1{_warm_label(len(runs))})",
-                  title_justify="left")
+    table = Table(title=f"stages (cold = run 1{_warm_label(len(runs))})", title_justify="left")
     table.add_column("stage")
     table.add_column("wall s (cold)", justify="right")
     table.add_column("RSS at start MB", justify="right")
@@ -513,7 +517,10 @@ def _print_build(console: Any, r: dict[str, Any]) -> None:
         table.add_column("peak RSS MB (warm, max)", justify="right")
     for stage, s in cold["stages"].items():
         row = [
-            stage, f"{s['seconds']:.2f}", _mb(s["rss_start_bytes"]), _mb(s["peak_rss_bytes"]),
+            stage,
+            f"{s['seconds']:.2f}",
+            _mb(s["rss_start_bytes"]),
+            _mb(s["peak_rss_bytes"]),
             "-" if s["rss_start_bytes"] is None else _mb(s["peak_rss_bytes"] - s["rss_start_bytes"]),
         ]
         if warm:
@@ -526,11 +533,17 @@ def _print_build(console: Any, r: dict[str, Any]) -> None:
             for key, label in _BREAKDOWN:
                 line = [f"  {label}", f"{s['breakdown'][key]:.2f}", "", "", ""]
                 if warm:
-                    line += [f"{statistics.median(w['stages'][stage]['breakdown'][key] for w in warm):.2f}", ""]
+                    line += [
+                        f"{statistics.median(w['stages'][stage]['breakdown'][key] for w in warm):.2f}",
+                        "",
+                    ]
                 table.add_row(*line, style="dim")
     total = ["[bold]stages total[/]", f"{cold['total_s']:.2f}", "", _mb(cold["peak_rss_bytes"]), ""]
     if warm:
-        total += [f"{statistics.median(w['total_s'] for w in warm):.2f}", _mb(max(w['peak_rss_bytes'] for w in warm))]
+        total += [
+            f"{statistics.median(w['total_s'] for w in warm):.2f}",
+            _mb(max(w["peak_rss_bytes"] for w in warm)),
+        ]
     table.add_row(*total)
     console.print(table)
 
@@ -540,7 +553,9 @@ def _print_build(console: Any, r: dict[str, Any]) -> None:
         for col in ("table", "rows", "to pandas s", "GX validation s"):
             gt.add_column(col, justify="left" if col == "table" else "right")
         for name, t in tables.items():
-            gt.add_row(name, f"{t.get('rows') or 0:,}", f"{t.get('read_s', 0):.2f}", f"{t.get('validate_s', 0):.2f}")
+            gt.add_row(
+                name, f"{t.get('rows') or 0:,}", f"{t.get('read_s', 0):.2f}", f"{t.get('validate_s', 0):.2f}"
+            )
         console.print(gt)
 
     st = r["startup"]
@@ -555,16 +570,19 @@ def _print_build(console: Any, r: dict[str, Any]) -> None:
     console.print(r["bytecode_before"], highlight=False)
     console.print(
         f"load average (1, 5, 15 min) before: {r['loadavg_before']}, after: {r['loadavg_after']}"
-        " (other processes on the machine slow the figures down)", highlight=False,
+        " (other processes on the machine slow the figures down)",
+        highlight=False,
     )
     t = r["targets"]
     console.print(
         f"target wall  < {t['wall']['limit_s']:.0f} s:   {t['wall']['seconds']:6.2f} s  {_verdict(t['wall']['pass'])}"
-        f"  ({t['wall']['what']})", highlight=False,
+        f"  ({t['wall']['what']})",
+        highlight=False,
     )
     console.print(
         f"target RSS   < {t['rss']['limit_bytes'] / MB:,.0f} MB: {_mb(t['rss']['bytes']):>6} MB "
-        f"{_verdict(t['rss']['pass'])}  ({t['rss']['what']})", highlight=False,
+        f"{_verdict(t['rss']['pass'])}  ({t['rss']['what']})",
+        highlight=False,
     )
 
 
@@ -582,8 +600,12 @@ def _child(args: argparse.Namespace) -> int:
         with gzip.open(args.dump) as fh:
             data = json.load(fh)
         seconds = time.perf_counter() - started
-        out = {"seconds": seconds, "rss_start_bytes": baseline, "peak_rss_bytes": probe.peak(),
-               "items": len(data)}
+        out = {
+            "seconds": seconds,
+            "rss_start_bytes": baseline,
+            "peak_rss_bytes": probe.peak(),
+            "items": len(data),
+        }
     else:
         import logging
 
@@ -601,8 +623,14 @@ def _child(args: argparse.Namespace) -> int:
             seconds = time.perf_counter() - started
             peak = probe.peak()
             work_db = Path(settings.work) / release_id / pipeline.WORK_DB
-            out = {"seconds": seconds, "rss_start_bytes": baseline, "peak_rss_bytes": peak,
-                   "rows": summary["rows"], "files": summary["files"], "work_db_bytes": work_db.stat().st_size}
+            out = {
+                "seconds": seconds,
+                "rss_start_bytes": baseline,
+                "peak_rss_bytes": peak,
+                "rows": summary["rows"],
+                "files": summary["files"],
+                "work_db_bytes": work_db.stat().st_size,
+            }
     out["rss_method"] = probe.method
     print(json.dumps(out))
     return 0
@@ -678,12 +706,18 @@ def streaming_mode(args: argparse.Namespace) -> int:
             console.print(f"{label}: json.load(gzip.open(dump)) (subprocess) ...", highlight=False)
             loaded = _measure("jsonload", path)
             results[label] = {
-                "file": path.name, "bytes": path.stat().st_size, "uncompressed_bytes": _uncompressed_bytes(path),
-                "result_rows": ingest["files"].get(path.name), "ingest": ingest, "json_load": loaded,
+                "file": path.name,
+                "bytes": path.stat().st_size,
+                "uncompressed_bytes": _uncompressed_bytes(path),
+                "result_rows": ingest["files"].get(path.name),
+                "ingest": ingest,
+                "json_load": loaded,
             }
     labels = list(results)
-    table = Table(title="ingest stage vs json.load of the same evaluation-tables dump (each in its own process)",
-                  title_justify="left")
+    table = Table(
+        title="ingest stage vs json.load of the same evaluation-tables dump (each in its own process)",
+        title_justify="left",
+    )
     table.add_column("input")
     table.add_column("JSON MB", justify="right")
     table.add_column("result rows", justify="right")
@@ -705,9 +739,14 @@ def streaming_mode(args: argparse.Namespace) -> int:
         growth_peak = {k: b[k]["peak_rss_bytes"] / a[k]["peak_rss_bytes"] for k in ("ingest", "json_load")}
         table.add_row(
             f"growth {labels[1]} / {labels[0]}",
-            f"×{b['uncompressed_bytes'] / a['uncompressed_bytes']:.2f}", f"×{b['result_rows'] / a['result_rows']:.2f}",
-            "", f"×{growth_peak['ingest']:.2f}", f"×{growth['ingest']:.2f}",
-            "", f"×{growth_peak['json_load']:.2f}", f"×{growth['json_load']:.2f}",
+            f"×{b['uncompressed_bytes'] / a['uncompressed_bytes']:.2f}",
+            f"×{b['result_rows'] / a['result_rows']:.2f}",
+            "",
+            f"×{growth_peak['ingest']:.2f}",
+            f"×{growth['ingest']:.2f}",
+            "",
+            f"×{growth_peak['json_load']:.2f}",
+            f"×{growth['json_load']:.2f}",
             style="bold",
         )
         extra_rows = b["result_rows"] - a["result_rows"]
@@ -715,14 +754,23 @@ def streaming_mode(args: argparse.Namespace) -> int:
             k: (b[k]["delta_bytes"] - a[k]["delta_bytes"]) / extra_rows for k in ("ingest", "json_load")
         }
         table.add_row(
-            "extra bytes per extra result row", "", "", "", "", f"{marginal['ingest']:,.0f}", "", "",
+            "extra bytes per extra result row",
+            "",
+            "",
+            "",
+            "",
+            f"{marginal['ingest']:,.0f}",
+            "",
+            "",
             f"{marginal['json_load']:,.0f}",
         )
         # Bounded: with N times the data, ingest's memory (peak − start) must grow less than
         # half as much as json.load's does (json.load grows about N-fold, by construction).
         ok = growth["ingest"] < growth["json_load"] / 2
         verdict = {
-            "scale": args.scale, "growth_delta": growth, "growth_peak": growth_peak,
+            "scale": args.scale,
+            "growth_delta": growth,
+            "growth_peak": growth_peak,
             "marginal_bytes_per_result_row": marginal,
             "rule": f"ingest (peak − start) grows {labels[0]}→{labels[1]} by less than half of json.load's growth",
             "pass": ok,
@@ -732,7 +780,9 @@ def streaming_mode(args: argparse.Namespace) -> int:
     console.print(f"RSS method (in each subprocess): {method}", highlight=False)
     console.print(_bytecode_note(bytecode_info()), highlight=False)
     if verdict:
-        console.print(f"bounded ingest memory: {_verdict(verdict['pass'])}  ({verdict['rule']})", highlight=False)
+        console.print(
+            f"bounded ingest memory: {_verdict(verdict['pass'])}  ({verdict['rule']})", highlight=False
+        )
     out = {
         "benchmark": "build_stages --streaming-check",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -757,15 +807,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time the in-process release build stage by stage (wall time, peak RSS).",
     )
-    parser.add_argument("--source", default=str(DEFAULT_SOURCE),
-                        help="source directory of archive dumps (default: the bundled sample, data/sample)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="builds to run in this process; run 1 is cold (pays the GX import) (default 1)")
+    parser.add_argument(
+        "--source",
+        default=str(DEFAULT_SOURCE),
+        help="source directory of archive dumps (default: the bundled sample, data/sample)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="builds to run in this process; run 1 is cold (pays the GX import) (default 1)",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON to OUT")
-    parser.add_argument("--streaming-check", action="store_true",
-                        help="compare ingest peak RSS with json.load of the evaluation-tables dump instead")
-    parser.add_argument("--scale", type=int, default=5,
-                        help="--streaming-check: size of the synthetic input in copies of the dump (0/1: skip)")
+    parser.add_argument(
+        "--streaming-check",
+        action="store_true",
+        help="compare ingest peak RSS with json.load of the evaluation-tables dump instead",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=5,
+        help="--streaming-check: size of the synthetic input in copies of the dump (0/1: skip)",
+    )
     parser.add_argument("--child", choices=("ingest", "jsonload"), help=argparse.SUPPRESS)
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -12,7 +12,12 @@ from typing import Any
 
 from transforms.config import Settings
 
-VARIABLES = {"source": "pwc_source", "store": "pwc_store", "work": "pwc_work", "expectations": "pwc_expectations"}
+VARIABLES = {
+    "source": "pwc_source",
+    "store": "pwc_store",
+    "work": "pwc_work",
+    "expectations": "pwc_expectations",
+}
 """Airflow Variable names; each overrides the matching PWC_* environment variable."""
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -39,10 +39,18 @@ def _fail(exc: PwcError) -> None:
 
 @release_app.command("build")
 def release_build(
-    source: Annotated[Optional[Path], typer.Option(help="Directory with the archive dumps [default: the bundled sample].")] = None,
-    store: Annotated[Optional[str], typer.Option(help="Release store: a directory or an fsspec URL [default: releases/].")] = None,
-    release_id: Annotated[Optional[str], typer.Option(help="Release id YYYY-MM-DD.N [default: today, next free N].")] = None,
-    work: Annotated[Optional[str], typer.Option(help="Work directory for intermediate files [default: .work/].")] = None,
+    source: Annotated[
+        Path | None, typer.Option(help="Directory with the archive dumps [default: the bundled sample].")
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Release store: a directory or an fsspec URL [default: releases/].")
+    ] = None,
+    release_id: Annotated[
+        str | None, typer.Option(help="Release id YYYY-MM-DD.N [default: today, next free N].")
+    ] = None,
+    work: Annotated[
+        str | None, typer.Option(help="Work directory for intermediate files [default: .work/].")
+    ] = None,
     keep_work: Annotated[bool, typer.Option(help="Keep the work directory after publishing.")] = False,
 ) -> None:
     """Build and publish a release in this process (the nightly DAG's stages, no scheduler).
@@ -58,7 +66,9 @@ def release_build(
     try:
         settings = Settings.load(source=str(source) if source else None, store=store, work=work)
         result = build_release(
-            settings, release_id=release_id, keep_work=keep_work,
+            settings,
+            release_id=release_id,
+            keep_work=keep_work,
             on_stage=lambda stage, secs: console.print(f"[green]✓[/] {stage:<9} {secs:6.1f} s"),
         )
     except PwcError as exc:
@@ -70,7 +80,10 @@ def release_build(
 
 @release_app.command("list")
 def release_list(
-    from_: Annotated[Optional[str], typer.Option("--from", help="Store: directory, fsspec URL or http(s) base URL [default: releases/].")] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Store: directory, fsspec URL or http(s) base URL [default: releases/]."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the index entries as JSON.")] = False,
 ) -> None:
     """List the releases in a store, oldest first; the latest is marked."""
@@ -102,7 +115,9 @@ def release_list(
 def release_download(
     release: Annotated[str, typer.Argument(help="A release id, or 'latest'.")],
     from_: Annotated[str, typer.Option("--from", help="Store: directory, fsspec URL or http(s) base URL.")],
-    to: Annotated[Path, typer.Option(help="Directory to download into (the release lands in <to>/<id>).")] = Path("."),
+    to: Annotated[
+        Path, typer.Option(help="Directory to download into (the release lands in <to>/<id>).")
+    ] = Path("."),
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Download a release, checking every file's sha256; an interrupted run resumes."""

@@ -70,11 +70,10 @@ class Settings:
                 values["threads"] = int(values["threads"])
         except ValueError:
             raise ConfigError(
-                f"threads: expected a whole number, found {values['threads']!r} "
-                f"(from {origin['threads']})"
+                f"threads: expected a whole number, found {values['threads']!r} (from {origin['threads']})"
             ) from None
         memory = str(values.get("memory_limit", cls.memory_limit))
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory, re.I):
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory, re.IGNORECASE):
             raise ConfigError(
                 f"memory_limit: expected a size such as 1GB or 512MiB, found {memory!r} "
                 f"(from {origin.get('memory_limit', 'default')})"

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +102,17 @@ def plan(settings: Settings, day: date) -> str:
 def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
     """Discover and stream every source file into raw tables of a fresh work database."""
     sources = discover(settings.require_source())
-    inputs = [
-        {"path": f.name, "sha256": f.sha256(), "bytes": f.path.stat().st_size} for f in sources.files
-    ]
+    inputs = [{"path": f.name, "sha256": f.sha256(), "bytes": f.path.stat().st_size} for f in sources.files]
     with workspace(settings, release_id) as path:
         (path / WORK_DB).unlink(missing_ok=True)
         with work_db(settings, path) as con:
             report = ingest_sources(con, sources)
-        summary = {"inputs": inputs, "rows": report.rows, "files": report.files, "unknown_files": report.unknown_files}
+        summary = {
+            "inputs": inputs,
+            "rows": report.rows,
+            "files": report.files,
+            "unknown_files": report.unknown_files,
+        }
         _write_json(path / "ingest.json", summary)
     return summary
 
@@ -157,7 +160,7 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
     """Write the complete release directory (Parquet, DuckDB, LICENSE, README, manifest last)."""
     from transforms.publish.export import export_release
 
-    created = created_at or datetime.now(timezone.utc)
+    created = created_at or datetime.now(UTC)
     with workspace(settings, release_id) as path:
         ingest_summary = _read_json(path / "ingest.json", "ingest")
         validation = _read_json(path / "validation.json", "validate")
@@ -165,8 +168,12 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
             raise ValidationFailed(f"{path / 'validation.json'}: the gate did not pass; refusing to export")
         with work_db(settings, path, read_only=True) as con:
             manifest = export_release(
-                con, path / "release", release_id=release_id, created_at=created,
-                inputs=ingest_summary["inputs"], validation=validation,
+                con,
+                path / "release",
+                release_id=release_id,
+                created_at=created,
+                inputs=ingest_summary["inputs"],
+                validation=validation,
             )
     return {name: t["row_count"] for name, t in manifest["tables"].items()}
 
@@ -213,7 +220,7 @@ def build_release(
     keep_work: bool = False,
 ) -> BuildResult:
     """Run every stage in this process (no scheduler); returns the published release."""
-    rid = release_id or plan(settings, day or datetime.now(timezone.utc).date())
+    rid = release_id or plan(settings, day or datetime.now(UTC).date())
     parse_release_id(rid)
     result = BuildResult(rid, "")
     steps: dict[str, Callable[[], Any]] = {

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from transforms.cli import app
-
 from tests.support.builds import CORRUPT, ROOT, Built, make_source
 from tests.support.http_server import serve_directory
+from transforms.cli import app
 
 pytestmark = pytest.mark.integration
 
@@ -25,8 +24,18 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_build_prints_the_release_id_and_publishes(tiny_source: Path, tmp_path: Path) -> None:
-    code, out, err = run("release", "build", "--source", str(tiny_source), "--store", str(tmp_path / "s"),
-                         "--work", str(tmp_path / "w"), "--release-id", "2026-07-01.0")
+    code, out, err = run(
+        "release",
+        "build",
+        "--source",
+        str(tiny_source),
+        "--store",
+        str(tmp_path / "s"),
+        "--work",
+        str(tmp_path / "w"),
+        "--release-id",
+        "2026-07-01.0",
+    )
     assert code == 0, err
     assert out == "2026-07-01.0\n"
     assert "validate" in err and "published 2026-07-01.0" in err
@@ -34,17 +43,31 @@ def test_build_prints_the_release_id_and_publishes(tiny_source: Path, tmp_path: 
 
 
 def test_build_with_a_missing_source_is_one_clear_line(tmp_path: Path) -> None:
-    code, out, err = run("release", "build", "--source", str(tmp_path / "nope"), "--store", str(tmp_path / "s"))
+    code, out, err = run(
+        "release", "build", "--source", str(tmp_path / "nope"), "--store", str(tmp_path / "s")
+    )
     assert code == 2
     assert out == ""
-    assert err.startswith(f"error: source: '{tmp_path / 'nope'}' is not a directory (from argument); checked --source,")
+    assert err.startswith(
+        f"error: source: '{tmp_path / 'nope'}' is not a directory (from argument); checked --source,"
+    )
     assert "Traceback" not in err
 
 
 def test_build_with_a_corrupt_source_names_file_and_position(tmp_path: Path) -> None:
     src = make_source(tmp_path / "src", tiny=True, extra={"leaderboards/example_json_format.json": CORRUPT})
-    code, _, err = run("release", "build", "--source", str(src), "--store", str(tmp_path / "s"),
-                       "--work", str(tmp_path / "w"), "--release-id", "2026-07-02.0")
+    code, _, err = run(
+        "release",
+        "build",
+        "--source",
+        str(src),
+        "--store",
+        str(tmp_path / "s"),
+        "--work",
+        str(tmp_path / "w"),
+        "--release-id",
+        "2026-07-02.0",
+    )
     assert code == 2
     assert err == (
         "error: leaderboards/example_json_format.json: invalid JSON at line 27, column 13: "
@@ -54,8 +77,16 @@ def test_build_with_a_corrupt_source_names_file_and_position(tmp_path: Path) -> 
 
 
 def test_build_rejects_a_malformed_release_id(tiny_source: Path, tmp_path: Path) -> None:
-    code, _, err = run("release", "build", "--source", str(tiny_source), "--store", str(tmp_path / "s"),
-                       "--release-id", "latest")
+    code, _, err = run(
+        "release",
+        "build",
+        "--source",
+        str(tiny_source),
+        "--store",
+        str(tmp_path / "s"),
+        "--release-id",
+        "latest",
+    )
     assert code == 2
     assert err.startswith("error: ") and "YYYY-MM-DD.N" in err
 
@@ -91,23 +122,41 @@ def test_verify_intact_then_flipped_byte(sample_release: Built, tmp_path: Path) 
 
 def test_download_over_http_verifies_and_refuses_corruption(sample_release: Built, tmp_path: Path) -> None:
     with serve_directory(sample_release.store) as server:
-        code, out, err = run("release", "download", "latest", "--from", server.url, "--to", str(tmp_path / "ok"),
-                             "--no-progress")
+        code, out, err = run(
+            "release",
+            "download",
+            "latest",
+            "--from",
+            server.url,
+            "--to",
+            str(tmp_path / "ok"),
+            "--no-progress",
+        )
         assert code == 0, err
         assert out.strip() == str(tmp_path / "ok" / sample_release.release_id)
         code, out, _ = run("release", "verify", out.strip())
         assert code == 0
 
         server.corrupt.add(f"{sample_release.release_id}/parquet/papers.parquet")
-        code, out, err = run("release", "download", sample_release.release_id, "--from", server.url,
-                             "--to", str(tmp_path / "bad"), "--no-progress")
+        code, out, err = run(
+            "release",
+            "download",
+            sample_release.release_id,
+            "--from",
+            server.url,
+            "--to",
+            str(tmp_path / "bad"),
+            "--no-progress",
+        )
         assert code == 1
         assert err.startswith("error: parquet/papers.parquet: sha256 mismatch")
         assert not (tmp_path / "bad" / sample_release.release_id).exists()
 
 
 def test_download_of_an_unknown_release_lists_the_known_ones(sample_release: Built, tmp_path: Path) -> None:
-    code, _, err = run("release", "download", "1999-01-01.0", "--from", str(sample_release.store), "--to", str(tmp_path))
+    code, _, err = run(
+        "release", "download", "1999-01-01.0", "--from", str(sample_release.store), "--to", str(tmp_path)
+    )
     assert code == 2
     assert "1999-01-01.0" in err and "2026-01-02.0" in err
 

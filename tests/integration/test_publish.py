@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.builds import CORRUPT, ROOT, build, make_source
 from transforms.client.verify import verify_release
 from transforms.errors import SourceError, ValidationFailed
 from transforms.publish import store as store_module
-
-from tests.support.builds import CORRUPT, ROOT, build, make_source
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.integration
 def store_state(store: Path) -> dict[str, object]:
     """What a reader of the store can see."""
     visible = sorted(p.name for p in store.iterdir() if not p.name.startswith(".")) if store.exists() else []
-    read = lambda name: (store / name).read_bytes() if (store / name).exists() else None  # noqa: E731
+    read = lambda name: (store / name).read_bytes() if (store / name).exists() else None
     return {"entries": visible, "index": read("index.json"), "latest": read("latest.json")}
 
 
@@ -109,11 +108,13 @@ def test_a_failing_suite_blocks_publishing_with_a_clear_report(tiny_source: Path
     suites = tmp_path / "expectations"
     shutil.copytree(ROOT / "expectations", suites)
     suite = json.loads((suites / "results.json").read_text())
-    suite["expectations"].append({
-        "type": "expect_column_values_to_be_between",
-        "kwargs": {"column": "value", "min_value": 0, "max_value": 1},
-        "meta": {"why": "Injected for the test: every value a fraction (false for real data)."},
-    })
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "value", "min_value": 0, "max_value": 1},
+            "meta": {"why": "Injected for the test: every value a fraction (false for real data)."},
+        }
+    )
     (suites / "results.json").write_text(json.dumps(suite))
 
     with pytest.raises(ValidationFailed) as failed:

@@ -10,12 +10,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from tests.support.builds import ROOT, SAMPLE, Built
 from transforms.build.tables import TABLES
 from transforms.client.verify import verify_release
 from transforms.normalize.values import parse_metric_value
 from transforms.publish.manifest import parse_sha256sums, sha256_file
-
-from tests.support.builds import ROOT, SAMPLE, Built
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +37,9 @@ def test_release_layout_matches_the_contract(sample_release: Built) -> None:
     assert not any(p.name.startswith(".staging") and any(p.iterdir()) for p in sample_release.store.iterdir())
 
 
-def test_row_counts_and_checksums_match_the_manifest(sample_release: Built, release_db: duckdb.DuckDBPyConnection) -> None:
+def test_row_counts_and_checksums_match_the_manifest(
+    sample_release: Built, release_db: duckdb.DuckDBPyConnection
+) -> None:
     manifest = manifest_of(sample_release)
     d = sample_release.release_dir
     assert set(manifest["tables"]) == set(TABLES)
@@ -82,7 +83,11 @@ def test_licence_travels_with_the_data(sample_release: Built, release_db: duckdb
 
 def test_parquet_rows_are_sorted_by_key(sample_release: Built) -> None:
     for name, spec in TABLES.items():
-        keys = pq.read_table(sample_release.release_dir / "parquet" / f"{name}.parquet", columns=[spec.key]).column(0).to_pylist()
+        keys = (
+            pq.read_table(sample_release.release_dir / "parquet" / f"{name}.parquet", columns=[spec.key])
+            .column(0)
+            .to_pylist()
+        )
         assert keys == sorted(keys), name
 
 
@@ -98,13 +103,16 @@ def test_every_value_comes_from_the_one_parser(release_db: duckdb.DuckDBPyConnec
 
 def test_repeated_task_subtrees_collapse(release_db: duckdb.DuckDBPyConnection) -> None:
     """'Atari Games' is a top-level task and also nested under 'Video Games' in the 2020 dump."""
-    dump = json.load(gzip.open(SAMPLE / "evaluation-tables.2020-08-28.json.gz"))
+    with gzip.open(SAMPLE / "evaluation-tables.2020-08-28.json.gz") as fh:
+        dump = json.load(fh)
     cells = []
 
     def walk(tasks: list, parent: str | None) -> None:
         for t in tasks:
             if t["task"] == "Atari Games":
-                cells.append((parent, sum(len(r["metrics"]) for d in t["datasets"] for r in d["sota"]["rows"])))
+                cells.append(
+                    (parent, sum(len(r["metrics"]) for d in t["datasets"] for r in d["sota"]["rows"]))
+                )
             walk(t["subtasks"], t["task"])
 
     walk(dump, None)
@@ -115,10 +123,13 @@ def test_repeated_task_subtrees_collapse(release_db: duckdb.DuckDBPyConnection) 
         WHERE tasks.name = 'Atari Games' AND list_contains(results.sources, 'evaluation-tables.2020-08-28.json.gz')
     """).fetchone()[0]
     assert 0 < in_release <= per_copy  # once, not once per parent
-    parents = {r[0] for r in release_db.execute("""
+    parents = {
+        r[0]
+        for r in release_db.execute("""
         SELECT p.name FROM (SELECT unnest(parent_task_ids) AS pid FROM tasks WHERE name = 'Atari Games')
         JOIN tasks AS p ON p.task_id = pid
-    """).fetchall()}
+    """).fetchall()
+    }
     assert "Video Games" in parents
 
 
@@ -129,7 +140,9 @@ def test_conflicting_values_are_both_kept_and_flagged(release_db: duckdb.DuckDBP
         FROM results GROUP BY identity_id HAVING n > 1 AND (v < n OR NOT flagged)
     """).fetchall()
     assert bad == []
-    conflicts = release_db.execute("SELECT count(DISTINCT identity_id) FROM results WHERE is_conflict").fetchone()[0]
+    conflicts = release_db.execute(
+        "SELECT count(DISTINCT identity_id) FROM results WHERE is_conflict"
+    ).fetchone()[0]
     assert conflicts > 50
     lonely = release_db.execute("""
         SELECT count(*) FROM results r
@@ -150,7 +163,10 @@ def test_a_paper_is_its_arxiv_id_without_version(release_db: duckdb.DuckDBPyConn
         "SELECT arxiv_id FROM papers WHERE arxiv_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
     ).fetchall()
     assert dupes == []
-    assert all(not re.search(r"v\d+$", a) for (a,) in release_db.execute("SELECT arxiv_id FROM papers WHERE arxiv_id IS NOT NULL").fetchall())
+    assert all(
+        not re.search(r"v\d+$", a)
+        for (a,) in release_db.execute("SELECT arxiv_id FROM papers WHERE arxiv_id IS NOT NULL").fetchall()
+    )
     urls = release_db.execute("""
         SELECT list_sort(list_distinct(list(paper_url_raw))) FROM results JOIN papers USING (paper_id)
         WHERE papers.arxiv_id = '1908.03826'
@@ -213,7 +229,9 @@ def _seed_rows(name: str) -> set[tuple[str, str, str, str, str]]:
     block = text.split("TaskDatasetMetricValueModel", 1)[1].split("Related Papers", 1)[0]
     rows = set()
     for line in block.strip().splitlines():
-        m = re.match(r"^(Language Modelling)(.+?)(Test perplexity|Validation perplexity|PPL)([\d.]+)(.+)$", line)
+        m = re.match(
+            r"^(Language Modelling)(.+?)(Test perplexity|Validation perplexity|PPL)([\d.]+)(.+)$", line
+        )
         assert m, line
         rows.add(m.groups())
     return rows
@@ -222,11 +240,21 @@ def _seed_rows(name: str) -> set[tuple[str, str, str, str, str]]:
 @pytest.mark.parametrize(
     ("seed", "arxiv", "title"),
     [
-        ("paper-page-adaptive-input-representations.txt", "1809.10853", "Adaptive Input Representations for Neural Language Modeling"),
-        ("paper-page-tying-word-vectors.txt", "1611.01462", "Tying Word Vectors and Word Classifiers: A Loss Framework for Language Modeling"),
+        (
+            "paper-page-adaptive-input-representations.txt",
+            "1809.10853",
+            "Adaptive Input Representations for Neural Language Modeling",
+        ),
+        (
+            "paper-page-tying-word-vectors.txt",
+            "1611.01462",
+            "Tying Word Vectors and Word Classifiers: A Loss Framework for Language Modeling",
+        ),
     ],
 )
-def test_seed_paper_pages_render_from_one_query(release_db: duckdb.DuckDBPyConnection, seed: str, arxiv: str, title: str) -> None:
+def test_seed_paper_pages_render_from_one_query(
+    release_db: duckdb.DuckDBPyConnection, seed: str, arxiv: str, title: str
+) -> None:
     """The Papers With Code 2 pages are built on this archive: their results table is one query."""
     expected = _seed_rows(seed)
     got = {
@@ -234,6 +262,8 @@ def test_seed_paper_pages_render_from_one_query(release_db: duckdb.DuckDBPyConne
         for task, dataset, metric, value, model in release_db.execute(SEED_QUERY, {"arxiv": arxiv}).fetchall()
     }
     assert got == expected
-    paper = release_db.execute("SELECT title, abstract, authors FROM papers WHERE arxiv_id = $a", {"a": arxiv}).fetchone()
+    paper = release_db.execute(
+        "SELECT title, abstract, authors FROM papers WHERE arxiv_id = $a", {"a": arxiv}
+    ).fetchone()
     assert paper[0] == title
     assert paper[1] and paper[1] in (ROOT / "tests" / "fixtures" / "seeds" / seed).read_text()

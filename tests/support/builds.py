@@ -30,7 +30,9 @@ def make_source(root: Path, *, tiny: bool = False, extra: dict[str, Path] | None
     """A source dir cut from the real data: one subset of the 2020 dump + the methods sample."""
     root.mkdir(parents=True, exist_ok=True)
     name = "tiny" if tiny else "small"
-    shutil.copy(SUBSETS / f"evaluation-tables.2020-08-28.{name}.json", root / f"evaluation-tables.{name}.json")
+    shutil.copy(
+        SUBSETS / f"evaluation-tables.2020-08-28.{name}.json", root / f"evaluation-tables.{name}.json"
+    )
     shutil.copy(SUBSETS / "methods.2022-05.sample.json", root / "methods.sample.json")
     for handmade in SAMPLE.glob("*.handmade.json"):
         shutil.copy(handmade, root / handmade.name)
@@ -47,5 +49,3 @@ def build(source: Path | None, store: Path, work: Path, release_id: str, **setti
     s = Settings.load(source=str(source) if source else None, store=str(store), work=str(work), **settings)
     result = build_release(s, release_id=release_id)
     return Built(store, work, result.release_id, result)
-
-

@@ -6,10 +6,9 @@ import re
 import subprocess
 import sys
 
+from tests.support.builds import ROOT
 from transforms.build.sqlrunner import SQL_DIR
 from transforms.build.tables import TABLES
-
-from tests.support.builds import ROOT
 
 
 def test_tables_doc_is_current() -> None:

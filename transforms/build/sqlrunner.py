@@ -12,8 +12,13 @@ import duckdb
 SQL_DIR = Path(str(resources.files("transforms") / "sql"))
 
 STAGING_MODELS = (
-    "stg_results", "stg_task_nodes", "stg_leaderboards", "stg_papers",
-    "stg_code_links", "stg_methods", "stg_datasets",
+    "stg_results",
+    "stg_task_nodes",
+    "stg_leaderboards",
+    "stg_papers",
+    "stg_code_links",
+    "stg_methods",
+    "stg_datasets",
 )
 
 
@@ -48,5 +53,7 @@ def run_model(con: duckdb.DuckDBPyConnection, folder: str, name: str) -> ModelRu
     return ModelRun(name, int(rows), time.perf_counter() - started)
 
 
-def run_models(con: duckdb.DuckDBPyConnection, folder: str, names: tuple[str, ...] | list[str]) -> list[ModelRun]:
+def run_models(
+    con: duckdb.DuckDBPyConnection, folder: str, names: tuple[str, ...] | list[str]
+) -> list[ModelRun]:
     return [run_model(con, folder, name) for name in names]

@@ -117,7 +117,7 @@ def _first_significant_byte(reader: _CountingReader) -> bytes:
         return ch
 
 
-_SNIPPET = re.compile(r"\n\s*(?P<text>.*)\n\s*\(right here\) -*\^", re.S)
+_SNIPPET = re.compile(r"\n\s*(?P<text>.*)\n\s*\(right here\) -*\^", re.DOTALL)
 
 
 def _describe(path: Path, label: str, reader: _CountingReader, exc: Exception, item: int) -> str:

@@ -27,23 +27,54 @@ BATCH_ROWS = 10_000
 _LINK = pa.struct([("title", pa.string()), ("url", pa.string())])
 
 RAW_SCHEMAS: dict[str, pa.Schema] = {
-    "raw_task_nodes": pa.schema([
-        ("source", pa.string()), ("source_rank", pa.int32()), ("record", pa.string()), ("task_raw", pa.string()),
-        ("parent_task_raw", pa.string()), ("depth", pa.int32()), ("description", pa.string()),
-        ("categories", pa.list_(pa.string())), ("synonyms", pa.list_(pa.string())), ("source_link_url", pa.string()),
-    ]),
-    "raw_leaderboards": pa.schema([
-        ("source", pa.string()), ("source_rank", pa.int32()), ("record", pa.string()), ("task_raw", pa.string()),
-        ("dataset_raw", pa.string()), ("parent_dataset_raw", pa.string()), ("description", pa.string()),
-        ("links", pa.list_(_LINK)), ("citations", pa.list_(_LINK)), ("metric_columns", pa.list_(pa.string())),
-    ]),
-    "raw_results": pa.schema([
-        ("source", pa.string()), ("source_rank", pa.int32()), ("record", pa.string()), ("task_raw", pa.string()),
-        ("dataset_raw", pa.string()), ("parent_dataset_raw", pa.string()), ("model_name_raw", pa.string()),
-        ("paper_title_raw", pa.string()), ("paper_url_raw", pa.string()), ("paper_date_raw", pa.string()),
-        ("uses_additional_data", pa.bool_()), ("code_links", pa.list_(_LINK)), ("model_links", pa.list_(_LINK)),
-        ("metric_name_raw", pa.string()), ("value_raw", pa.string()), ("value_is_number", pa.bool_()),
-    ]),
+    "raw_task_nodes": pa.schema(
+        [
+            ("source", pa.string()),
+            ("source_rank", pa.int32()),
+            ("record", pa.string()),
+            ("task_raw", pa.string()),
+            ("parent_task_raw", pa.string()),
+            ("depth", pa.int32()),
+            ("description", pa.string()),
+            ("categories", pa.list_(pa.string())),
+            ("synonyms", pa.list_(pa.string())),
+            ("source_link_url", pa.string()),
+        ]
+    ),
+    "raw_leaderboards": pa.schema(
+        [
+            ("source", pa.string()),
+            ("source_rank", pa.int32()),
+            ("record", pa.string()),
+            ("task_raw", pa.string()),
+            ("dataset_raw", pa.string()),
+            ("parent_dataset_raw", pa.string()),
+            ("description", pa.string()),
+            ("links", pa.list_(_LINK)),
+            ("citations", pa.list_(_LINK)),
+            ("metric_columns", pa.list_(pa.string())),
+        ]
+    ),
+    "raw_results": pa.schema(
+        [
+            ("source", pa.string()),
+            ("source_rank", pa.int32()),
+            ("record", pa.string()),
+            ("task_raw", pa.string()),
+            ("dataset_raw", pa.string()),
+            ("parent_dataset_raw", pa.string()),
+            ("model_name_raw", pa.string()),
+            ("paper_title_raw", pa.string()),
+            ("paper_url_raw", pa.string()),
+            ("paper_date_raw", pa.string()),
+            ("uses_additional_data", pa.bool_()),
+            ("code_links", pa.list_(_LINK)),
+            ("model_links", pa.list_(_LINK)),
+            ("metric_name_raw", pa.string()),
+            ("value_raw", pa.string()),
+            ("value_is_number", pa.bool_()),
+        ]
+    ),
 }
 _KIND_TABLE = {"task": "raw_task_nodes", "leaderboard": "raw_leaderboards", "result": "raw_results"}
 
@@ -51,25 +82,53 @@ _KIND_TABLE = {"task": "raw_task_nodes", "leaderboard": "raw_leaderboards", "res
 # missing keys become NULL, unknown keys are ignored, nothing is inferred.
 _CATALOG_COLUMNS: dict[str, dict[str, str]] = {
     "papers": {
-        "paper_url": "VARCHAR", "arxiv_id": "VARCHAR", "title": "VARCHAR", "abstract": "VARCHAR",
-        "url_abs": "VARCHAR", "url_pdf": "VARCHAR", "proceeding": "VARCHAR", "authors": "VARCHAR[]",
-        "tasks": "VARCHAR[]", "date": "VARCHAR",
+        "paper_url": "VARCHAR",
+        "arxiv_id": "VARCHAR",
+        "title": "VARCHAR",
+        "abstract": "VARCHAR",
+        "url_abs": "VARCHAR",
+        "url_pdf": "VARCHAR",
+        "proceeding": "VARCHAR",
+        "authors": "VARCHAR[]",
+        "tasks": "VARCHAR[]",
+        "date": "VARCHAR",
     },
     "code_links": {
-        "paper_url": "VARCHAR", "paper_title": "VARCHAR", "paper_arxiv_id": "VARCHAR", "paper_url_abs": "VARCHAR",
-        "paper_url_pdf": "VARCHAR", "repo_url": "VARCHAR", "is_official": "BOOLEAN",
-        "mentioned_in_paper": "BOOLEAN", "mentioned_in_github": "BOOLEAN", "framework": "VARCHAR",
+        "paper_url": "VARCHAR",
+        "paper_title": "VARCHAR",
+        "paper_arxiv_id": "VARCHAR",
+        "paper_url_abs": "VARCHAR",
+        "paper_url_pdf": "VARCHAR",
+        "repo_url": "VARCHAR",
+        "is_official": "BOOLEAN",
+        "mentioned_in_paper": "BOOLEAN",
+        "mentioned_in_github": "BOOLEAN",
+        "framework": "VARCHAR",
     },
     "methods": {
-        "url": "VARCHAR", "name": "VARCHAR", "full_name": "VARCHAR", "description": "VARCHAR",
-        "paper": "STRUCT(title VARCHAR, url VARCHAR)", "introduced_year": "VARCHAR", "source_url": "VARCHAR",
-        "source_title": "VARCHAR", "code_snippet_url": "VARCHAR", "num_papers": "VARCHAR",
+        "url": "VARCHAR",
+        "name": "VARCHAR",
+        "full_name": "VARCHAR",
+        "description": "VARCHAR",
+        "paper": "STRUCT(title VARCHAR, url VARCHAR)",
+        "introduced_year": "VARCHAR",
+        "source_url": "VARCHAR",
+        "source_title": "VARCHAR",
+        "code_snippet_url": "VARCHAR",
+        "num_papers": "VARCHAR",
         "collections": "STRUCT(collection VARCHAR, area_id VARCHAR, area VARCHAR)[]",
     },
     "datasets": {
-        "url": "VARCHAR", "name": "VARCHAR", "full_name": "VARCHAR", "homepage": "VARCHAR",
-        "description": "VARCHAR", "parent_dataset": "VARCHAR", "license_name": "VARCHAR",
-        "license_url": "VARCHAR", "modalities": "VARCHAR[]", "introduced_date": "VARCHAR",
+        "url": "VARCHAR",
+        "name": "VARCHAR",
+        "full_name": "VARCHAR",
+        "homepage": "VARCHAR",
+        "description": "VARCHAR",
+        "parent_dataset": "VARCHAR",
+        "license_name": "VARCHAR",
+        "license_url": "VARCHAR",
+        "modalities": "VARCHAR[]",
+        "introduced_date": "VARCHAR",
     },
 }
 

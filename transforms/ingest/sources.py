@@ -16,7 +16,12 @@ from transforms.errors import SourceError
 
 KINDS: dict[str, tuple[str, ...]] = {
     # Order matters: it is the source priority (first = preferred when two sources disagree).
-    "evaluation_tables": ("evaluation-tables*.json", "evaluation-tables*.json.gz", "leaderboards/*.json", "leaderboards/*.json.gz"),
+    "evaluation_tables": (
+        "evaluation-tables*.json",
+        "evaluation-tables*.json.gz",
+        "leaderboards/*.json",
+        "leaderboards/*.json.gz",
+    ),
     "papers": ("papers-with-abstracts*.json", "papers-with-abstracts*.json.gz"),
     "code_links": ("links-between-papers-and-code*.json", "links-between-papers-and-code*.json.gz"),
     "methods": ("methods*.json", "methods*.json.gz"),

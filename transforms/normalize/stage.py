@@ -8,9 +8,14 @@ import pyarrow as pa
 from transforms.build.sqlrunner import STAGING_MODELS, ModelRun, create_macros, run_models
 from transforms.normalize.values import parse_metric_value
 
-_PARSES = pa.schema([
-    ("value_raw", pa.string()), ("value", pa.float64()), ("value_issue", pa.string()), ("is_percent", pa.bool_()),
-])
+_PARSES = pa.schema(
+    [
+        ("value_raw", pa.string()),
+        ("value", pa.float64()),
+        ("value_issue", pa.string()),
+        ("is_percent", pa.bool_()),
+    ]
+)
 
 
 def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
@@ -19,12 +24,16 @@ def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
     Parsing distinct values in Python and joining in SQL keeps one parser for the
     build and the submission validator, at a fraction of a per-row UDF's cost.
     """
-    raws = [r[0] for r in con.execute(
-        "SELECT DISTINCT value_raw FROM raw_results WHERE metric_name_raw IS NOT NULL"
-    ).fetchall()]
-    numeric = {r[0] for r in con.execute(
-        "SELECT DISTINCT value_raw FROM raw_results WHERE value_is_number"
-    ).fetchall()}
+    raws = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT value_raw FROM raw_results WHERE metric_name_raw IS NOT NULL"
+        ).fetchall()
+    ]
+    numeric = {
+        r[0]
+        for r in con.execute("SELECT DISTINCT value_raw FROM raw_results WHERE value_is_number").fetchall()
+    }
     rows = {"value_raw": [], "value": [], "value_issue": [], "is_percent": []}  # type: dict[str, list]
     for raw in raws:
         # JSON numbers were stored as their text; parse them back as numbers, not strings.

@@ -29,8 +29,12 @@ def tables_markdown(counts: Mapping[str, int] | None = None) -> str:
 
 
 def render_readme(
-    *, release_id: str, counts: Mapping[str, int], created_at: str,
-    inputs: list[dict[str, Any]], validation: Mapping[str, Any],
+    *,
+    release_id: str,
+    counts: Mapping[str, int],
+    created_at: str,
+    inputs: list[dict[str, Any]],
+    validation: Mapping[str, Any],
 ) -> str:
     table_list = "\n".join(f"| `{n}` | {counts.get(n, 0):,} | `parquet/{n}.parquet` |" for n in TABLES)
     input_list = "\n".join(f"| `{i['path']}` | {i['bytes']:,} | `{i['sha256'][:16]}…` |" for i in inputs)

@@ -66,8 +66,12 @@ def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Ma
     try:
         for name, spec in TABLES.items():
             parquet = release_dir / "parquet" / f"{name}.parquet"
-            con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM read_parquet($p)", {"p": str(parquet)})
-            con.execute(f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(spec.grain + '; key ' + spec.key)}")
+            con.execute(
+                f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM read_parquet($p)", {"p": str(parquet)}
+            )
+            con.execute(
+                f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(spec.grain + '; key ' + spec.key)}"
+            )
             for col in spec.columns:
                 con.execute(
                     f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {sql_literal(col.description)}"
@@ -84,7 +88,9 @@ def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Ma
         }
         con.execute("CREATE TABLE release_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
         con.executemany("INSERT INTO release_info VALUES (?, ?)", sorted(info.items()))
-        con.execute("COMMENT ON TABLE release_info IS 'Licence, attribution and release metadata of this file'")
+        con.execute(
+            "COMMENT ON TABLE release_info IS 'Licence, attribution and release metadata of this file'"
+        )
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -112,14 +118,18 @@ def export_release(
         counts[name] = int(con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0])  # type: ignore[index]
         described = con.execute(f"DESCRIBE {quote_ident(name)}").fetchall()
         types = {row[0]: row[1] for row in described}
-        tables[name] = {"row_count": counts[name], "columns": [{"name": c, "type": types[c]} for c in spec.column_names]}
+        tables[name] = {
+            "row_count": counts[name],
+            "columns": [{"name": c, "type": types[c]} for c in spec.column_names],
+        }
     created = created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     write_duckdb(release_dir, release_id, created, counts)
     (release_dir / "LICENSE").write_bytes(LICENSE_TEXT.read_bytes())
     write_bytes_atomic(release_dir / "validation.json", canonical_json_bytes(dict(validation)))
     (release_dir / "README.md").write_text(
-        render_readme(release_id=release_id, counts=counts, created_at=created, inputs=inputs,
-                      validation=validation),
+        render_readme(
+            release_id=release_id, counts=counts, created_at=created, inputs=inputs, validation=validation
+        ),
         encoding="utf-8",
     )
     write_sha256sums(release_dir)

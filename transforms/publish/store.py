@@ -28,8 +28,8 @@ from transforms.publish.manifest import (
     LATEST,
     MANIFEST,
     index_entry,
+    is_release_id,
     latest_pointer,
-    parse_release_id,
     read_json,
     release_sort_key,
     sha256_file,
@@ -54,9 +54,7 @@ def existing_release_ids(store: str) -> list[str]:
     ids = []
     for entry in fs.ls(root, detail=False):
         name = entry.rstrip("/").rsplit("/", 1)[-1]
-        try:
-            parse_release_id(name)
-        except Exception:
+        if not is_release_id(name):
             continue
         if fs.exists(f"{root}/{name}/{MANIFEST}"):
             ids.append(name)
@@ -81,7 +79,9 @@ def publish_release(release_dir: Path, store: str, release_id: str) -> str:
         raise PublishError(f"{release_dir}: no {MANIFEST}; the export stage did not finish")
     manifest = read_json(manifest_path)
     if manifest.get("release_id") != release_id:
-        raise PublishError(f"{manifest_path}: release_id is {manifest.get('release_id')!r}, expected {release_id!r}")
+        raise PublishError(
+            f"{manifest_path}: release_id is {manifest.get('release_id')!r}, expected {release_id!r}"
+        )
     manifest_sha = sha256_file(manifest_path)
     fs, root = _fs(store)
     fs.makedirs(root, exist_ok=True)
