@@ -155,3 +155,31 @@ def test_a_catalog_dump_with_bad_json_is_named(tmp_path: Path) -> None:
     (src / "methods.bad.json").write_text('[{"url": "https://paperswithcode.com/method/x", "name": "X"},]')
     with pytest.raises(SourceError, match=r"^methods\.bad\.json: cannot read as a methods dump"):
         build(src, tmp_path / "store", tmp_path / "work", "2026-06-04.0")
+
+
+def test_object_storage_store_and_work_dir(tiny_source: Path, tmp_path: Path) -> None:
+    """The fsspec path (as for s3:// or gs://), through fsspec's in-memory filesystem.
+
+    The work dir is mirrored per stage, the release is uploaded with its manifest
+    last, and a client lists and downloads it from the same URL.
+    """
+    import fsspec
+
+    from transforms.client.download import download_release
+    from transforms.client.store import list_releases
+    from transforms.config import Settings
+    from transforms.pipeline import build_release
+
+    fs = fsspec.filesystem("memory")
+    try:
+        s = Settings.load(source=str(tiny_source), store="memory://pwc/releases", work="memory://pwc/work")
+        result = build_release(s, release_id="2026-08-01.0")
+        assert result.location == "memory://pwc/releases/2026-08-01.0"
+        assert fs.exists("/pwc/releases/2026-08-01.0/manifest.json")
+        assert not fs.exists("/pwc/work/2026-08-01.0")  # cleaned up after publishing
+        assert [e.release_id for e in list_releases("memory://pwc/releases")] == ["2026-08-01.0"]
+        local = download_release("memory://pwc/releases", "latest", tmp_path, progress=False)
+        assert verify_release(local).ok
+    finally:
+        if fs.exists("/pwc"):
+            fs.rm("/pwc", recursive=True)

@@ -26,54 +26,38 @@ BATCH_ROWS = 10_000
 
 _LINK = pa.struct([("title", pa.string()), ("url", pa.string())])
 
+_STR = pa.string()
+_PROVENANCE = [("source", _STR), ("source_rank", pa.int32()), ("record", _STR)]
+"""Every raw row says which file it came from and where in it (e.g. ``[3].datasets[0].sota.rows[7]``)."""
+_BOARD = [("task_raw", _STR), ("dataset_raw", _STR), ("parent_dataset_raw", _STR)]
+
 RAW_SCHEMAS: dict[str, pa.Schema] = {
     "raw_task_nodes": pa.schema(
-        [
-            ("source", pa.string()),
-            ("source_rank", pa.int32()),
-            ("record", pa.string()),
-            ("task_raw", pa.string()),
-            ("parent_task_raw", pa.string()),
-            ("depth", pa.int32()),
-            ("description", pa.string()),
-            ("categories", pa.list_(pa.string())),
-            ("synonyms", pa.list_(pa.string())),
-            ("source_link_url", pa.string()),
-        ]
+        _PROVENANCE
+        + [("task_raw", _STR), ("parent_task_raw", _STR), ("depth", pa.int32()), ("description", _STR)]
+        + [("categories", pa.list_(_STR)), ("synonyms", pa.list_(_STR)), ("source_link_url", _STR)]
     ),
     "raw_leaderboards": pa.schema(
-        [
-            ("source", pa.string()),
-            ("source_rank", pa.int32()),
-            ("record", pa.string()),
-            ("task_raw", pa.string()),
-            ("dataset_raw", pa.string()),
-            ("parent_dataset_raw", pa.string()),
-            ("description", pa.string()),
-            ("links", pa.list_(_LINK)),
-            ("citations", pa.list_(_LINK)),
-            ("metric_columns", pa.list_(pa.string())),
-        ]
+        _PROVENANCE
+        + _BOARD
+        + [("description", _STR), ("links", pa.list_(_LINK)), ("citations", pa.list_(_LINK))]
+        + [("metric_columns", pa.list_(_STR))]
     ),
     "raw_results": pa.schema(
-        [
-            ("source", pa.string()),
-            ("source_rank", pa.int32()),
-            ("record", pa.string()),
-            ("task_raw", pa.string()),
-            ("dataset_raw", pa.string()),
-            ("parent_dataset_raw", pa.string()),
-            ("model_name_raw", pa.string()),
-            ("paper_title_raw", pa.string()),
-            ("paper_url_raw", pa.string()),
-            ("paper_date_raw", pa.string()),
+        _PROVENANCE
+        + _BOARD
+        + [
+            ("model_name_raw", _STR),
+            ("paper_title_raw", _STR),
+            ("paper_url_raw", _STR),
+            ("paper_date_raw", _STR),
+        ]
+        + [
             ("uses_additional_data", pa.bool_()),
             ("code_links", pa.list_(_LINK)),
             ("model_links", pa.list_(_LINK)),
-            ("metric_name_raw", pa.string()),
-            ("value_raw", pa.string()),
-            ("value_is_number", pa.bool_()),
         ]
+        + [("metric_name_raw", _STR), ("value_raw", _STR), ("value_is_number", pa.bool_())]
     ),
 }
 _KIND_TABLE = {"task": "raw_task_nodes", "leaderboard": "raw_leaderboards", "result": "raw_results"}
