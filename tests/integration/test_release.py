@@ -55,6 +55,11 @@ def test_row_counts_and_checksums_match_the_manifest(
     sums, problems = parse_sha256sums((d / "SHA256SUMS").read_text())
     assert not problems
     assert sums == {f["path"]: f["sha256"] for f in manifest["files"] if f["path"] != "SHA256SUMS"}
+    validation = json.loads((d / "validation.json").read_text())
+    assert manifest["validation"]["success"] is True and validation["success"] is True
+    assert manifest["validation"]["suites"] == len(TABLES)
+    assert manifest["validation"]["expectations"] == validation["statistics"]["evaluated_expectations"] > 80
+    assert manifest["validation"]["failed"] == 0
     # The full 2020 dump is in: 43,960 metric cells collapse to fewer, never to more, results.
     assert 25_000 < manifest["tables"]["results"]["row_count"] < 43_960 + 8_000
 

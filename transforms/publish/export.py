@@ -149,11 +149,13 @@ def export_release(
 
 
 def _validation_summary(validation: Mapping[str, Any]) -> dict[str, Any]:
-    tables = validation.get("tables", {})
+    """The gate report's own statistics, plus where the full report is."""
+    stats = validation.get("statistics", {})
     return {
         "success": bool(validation.get("success")),
-        "suites": len(tables),
-        "expectations": sum(int(t.get("evaluated", 0)) for t in tables.values()),
-        "failed": sum(int(t.get("evaluated", 0)) - int(t.get("successful", 0)) for t in tables.values()),
+        "suites": int(stats.get("tables", 0)),
+        "expectations": int(stats.get("evaluated_expectations", 0)),
+        "failed": int(stats.get("unsuccessful_expectations", 0)),
+        "great_expectations_version": validation.get("great_expectations_version"),
         "report": "validation.json",
     }
