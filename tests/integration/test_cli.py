@@ -23,19 +23,16 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def build(source: Path, tmp_path: Path, release_id: str) -> tuple[int, str, str]:
+    """``pwc-archive release build`` into tmp store/work dirs."""
+    return run(
+        "release", "build", "--source", str(source), "--store", str(tmp_path / "s"),
+        "--work", str(tmp_path / "w"), "--release-id", release_id,
+    )  # fmt: skip
+
+
 def test_build_prints_the_release_id_and_publishes(tiny_source: Path, tmp_path: Path) -> None:
-    code, out, err = run(
-        "release",
-        "build",
-        "--source",
-        str(tiny_source),
-        "--store",
-        str(tmp_path / "s"),
-        "--work",
-        str(tmp_path / "w"),
-        "--release-id",
-        "2026-07-01.0",
-    )
+    code, out, err = build(tiny_source, tmp_path, "2026-07-01.0")
     assert code == 0, err
     assert out == "2026-07-01.0\n"
     assert "validate" in err and "published 2026-07-01.0" in err
@@ -56,18 +53,7 @@ def test_build_with_a_missing_source_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_build_with_a_corrupt_source_names_file_and_position(tmp_path: Path) -> None:
     src = make_source(tmp_path / "src", tiny=True, extra={"leaderboards/example_json_format.json": CORRUPT})
-    code, _, err = run(
-        "release",
-        "build",
-        "--source",
-        str(src),
-        "--store",
-        str(tmp_path / "s"),
-        "--work",
-        str(tmp_path / "w"),
-        "--release-id",
-        "2026-07-02.0",
-    )
+    code, _, err = build(src, tmp_path, "2026-07-02.0")
     assert code == 2
     assert err == (
         "error: leaderboards/example_json_format.json: invalid JSON at line 27, column 13: "
@@ -77,16 +63,7 @@ def test_build_with_a_corrupt_source_names_file_and_position(tmp_path: Path) -> 
 
 
 def test_build_rejects_a_malformed_release_id(tiny_source: Path, tmp_path: Path) -> None:
-    code, _, err = run(
-        "release",
-        "build",
-        "--source",
-        str(tiny_source),
-        "--store",
-        str(tmp_path / "s"),
-        "--release-id",
-        "latest",
-    )
+    code, _, err = build(tiny_source, tmp_path, "latest")
     assert code == 2
     assert err.startswith("error: ") and "YYYY-MM-DD.N" in err
 
