@@ -1,0 +1,1 @@
+"""Community submissions: read, convert, validate, file (intake) and report."""
