@@ -76,6 +76,10 @@ class ExpectationReport:
     """Resolved scalar parameters (e.g. ``max_value`` from ``max_rows__results``)."""
     evaluated_as: str | None = None
     """How GX evaluated it when that differs from ``type`` (large value sets, see ``_prepare``)."""
+    unexpected_index: list[Any] = field(default_factory=list)
+    """With ``run_gate(index_column=...)``: that column's value for EVERY failing row (not in JSON)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The expectation's ``meta`` as written in the suite (``why``, and e.g. ``severity``, ``fix``)."""
 
     def describe(self) -> str:
         """``type(column)`` plus the row condition, as used in failure messages."""
@@ -304,6 +308,7 @@ def run_gate(
     expectations_dir: Path,
     tables: Sequence[str] | None = None,
     parameters: Mapping[str, Any] | None = None,
+    index_column: str | None = None,
 ) -> GateReport:
     """Validate release tables in ``con`` against ``expectations_dir/<table>.json``.
 
@@ -312,6 +317,11 @@ def run_gate(
     parameters by name: ``min_rows__<table>`` / ``max_rows__<table>`` (ints;
     defaults 1 and open), and overrides for ``ids__<table>__<column>``, which
     are otherwise the column's distinct non-null values read from ``con``.
+    Any other ``$PARAMETER`` a suite names (e.g. ``today``) must be given.
+
+    ``index_column`` asks GX for every failing row, not a sample: each
+    expectation's ``unexpected_index`` then lists that column's values for the
+    rows that failed it (the submission validator maps them back to files).
 
     Returns the report whatever the outcome; call :func:`raise_for_failures`.
     Raises ConfigError for a missing or malformed suite or an unknown parameter,
@@ -319,7 +329,6 @@ def run_gate(
     """
     names = list(TABLES) if tables is None else list(tables)
     given = dict(parameters or {})
-    _check_given_parameters(given, names)
 
     suites: dict[str, tuple[Path, dict[str, Any]]] = {}
     for name in names:
@@ -330,6 +339,7 @@ def run_gate(
                 f" Add expectations/{name}.json (see expectations/README.md)"
             )
         suites[name] = (path, load_suite(path))
+    _check_given_parameters(given, names, {p for _, s in suites.values() for p in suite_parameters(s)})
 
     present = _database_tables(con)
     missing = [n for n in names if n not in present]
@@ -345,7 +355,7 @@ def run_gate(
     for name in names:
         path, suite = suites[name]
         frame = _read_table(con, name, _columns_read(suite))
-        reports[name] = _validate_table(session, name, path, suite, frame, resolved)
+        reports[name] = _validate_table(session, name, path, suite, frame, resolved, index_column)
         del frame
     shown = {
         k: ({"distinct_values": len(v)} if isinstance(v, (set, frozenset)) else _json_safe(v))
@@ -475,14 +485,15 @@ def _condition_columns(condition: Any) -> list[str] | None:
     return names
 
 
-def _check_given_parameters(given: Mapping[str, Any], tables: Sequence[str]) -> None:
+def _check_given_parameters(given: Mapping[str, Any], tables: Sequence[str], named: set[str]) -> None:
     known = set(TABLES) | set(tables)
     for name, value in given.items():
         ids, rows = _IDS.match(name), _ROWS.match(name)
-        if not (ids and ids["table"] in known) and not (rows and rows["table"] in known):
+        if not (ids and ids["table"] in known) and not (rows and rows["table"] in known) and name not in named:
             raise ConfigError(
-                f"unknown gate parameter {name!r}: expected min_rows__<table>, max_rows__<table>"
-                f" or ids__<table>__<column> with <table> one of {', '.join(sorted(known))}"
+                f"unknown gate parameter {name!r}: expected min_rows__<table>, max_rows__<table>,"
+                f" ids__<table>__<column> with <table> one of {', '.join(sorted(known))},"
+                " or a $PARAMETER the suites name"
             )
         if rows and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError(f"gate parameter {name!r} must be an integer or None, got {value!r}")
@@ -509,8 +520,9 @@ def _resolve_parameters(
                 resolved[name] = _distinct_ids(con, m["table"], m["column"], path, present)
             else:
                 raise ConfigError(
-                    f"{path}: unknown $PARAMETER {name!r}; the gate resolves ids__<table>__<column>,"
-                    " min_rows__<table> and max_rows__<table> (see expectations/README.md)"
+                    f"{path}: $PARAMETER {name!r} has no value; the gate resolves ids__<table>__<column>,"
+                    " min_rows__<table> and max_rows__<table>; the caller must give any other"
+                    " (see expectations/README.md)"
                 )
     return resolved
 
@@ -540,6 +552,7 @@ def _validate_table(
     suite: dict[str, Any],
     frame: pd.DataFrame,
     resolved: Mapping[str, Any],
+    index_column: str | None = None,
 ) -> TableReport:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -563,13 +576,22 @@ def _validate_table(
             ) from exc
     gx_suite = session.gx.ExpectationSuite(name=suite["name"], expectations=expectations)
     batch = session.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        gx_suite,
-        expectation_parameters=params,
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT},
-    )
+    result_format: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT,
+    }
+    if index_column is not None:
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [index_column],
+            "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT,
+        }
+    result = batch.validate(gx_suite, expectation_parameters=params, result_format=result_format)
     by_index = {r.expectation_config.meta[_GATE_INDEX]: r for r in result.results}
-    reports = [_expectation_report(i, e, by_index.get(i), resolved, notes.get(i)) for i, e in enumerate(raw)]
+    reports = [
+        _expectation_report(i, e, by_index.get(i), resolved, notes.get(i), index_column)
+        for i, e in enumerate(raw)
+    ]
     return TableReport(table=table, suite=path.name, row_count=len(frame), expectations=reports)
 
 
@@ -614,7 +636,12 @@ def _prepare(
 
 
 def _expectation_report(
-    index: int, raw: Mapping[str, Any], result: Any, params: Mapping[str, Any], note: str | None
+    index: int,
+    raw: Mapping[str, Any],
+    result: Any,
+    params: Mapping[str, Any],
+    note: str | None,
+    index_column: str | None = None,
 ) -> ExpectationReport:
     kwargs = raw.get("kwargs") or {}
     bounds = {
@@ -631,11 +658,17 @@ def _expectation_report(
         "why": str((raw.get("meta") or {}).get("why", "")),
         "bounds": bounds,
         "evaluated_as": note,
+        "meta": dict(raw.get("meta") or {}),
     }
     if result is None:
         return ExpectationReport(success=False, exception="GX returned no result", **common)
     res = result.result or {}
     partial = res.get("partial_unexpected_list") or []
+    rows: list[Any] = []
+    if index_column is not None:
+        for entry in res.get("unexpected_index_list") or []:
+            value = entry.get(index_column) if isinstance(entry, dict) else entry
+            rows.append(value.item() if hasattr(value, "item") else value)
     return ExpectationReport(
         success=bool(result.success),
         element_count=res.get("element_count"),
@@ -645,6 +678,7 @@ def _expectation_report(
         observed_value=_json_safe(res.get("observed_value")),
         details=_json_safe(res.get("details")),
         exception=_exception_text(result.exception_info),
+        unexpected_index=rows,
         **common,
     )
 
