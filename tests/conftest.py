@@ -7,6 +7,7 @@ every store/work directory is a tmp path.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ def _isolated_settings() -> Iterator[None]:
         del os.environ[key]
     os.environ["PWC_CONFIG"] = str(ROOT / "tests" / "no-such-config.toml")
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    # Never the project's own submissions/ folder: builds would ingest whatever a developer filed there.
+    empty = tempfile.mkdtemp(prefix="pwc-test-submissions-")
+    os.environ["PWC_SUBMISSIONS"] = empty
     yield
+    os.environ.pop("PWC_SUBMISSIONS", None)
     os.environ.pop("PWC_CONFIG", None)
     os.environ.update(saved)
 

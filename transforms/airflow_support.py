@@ -17,6 +17,7 @@ VARIABLES = {
     "store": "pwc_store",
     "work": "pwc_work",
     "expectations": "pwc_expectations",
+    "submissions": "pwc_submissions",
 }
 """Airflow Variable names; each overrides the matching PWC_* environment variable."""
 
@@ -58,3 +59,11 @@ def run_stage(stage: str, *args: Any) -> Any:
 
     with fail_fast():
         return getattr(pipeline, stage)(settings_from_airflow(), *args)
+
+
+def run_intake_step(step: str) -> Any:
+    """Run ``transforms.submissions.intake.<step>(settings)`` as an Airflow task body."""
+    from transforms.submissions import intake
+
+    with fail_fast():
+        return getattr(intake, step)(settings_from_airflow())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,6 +27,11 @@ app = typer.Typer(
 )
 release_app = typer.Typer(help="Build, list, download and verify releases.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
+submission_app = typer.Typer(
+    help="Validate community submissions, run the intake, look up a submission's status.",
+    no_args_is_help=True,
+)
+app.add_typer(submission_app, name="submission")
 
 
 def _fail(exc: PwcError) -> None:
@@ -150,6 +155,140 @@ def release_verify(
         typer.echo(f"FAILED {problem}", err=True)
     typer.echo(f"error: {directory}: {len(report.problems)} problem(s); the release is not intact", err=True)
     raise typer.Exit(1)
+
+
+@submission_app.command("validate")
+def submission_validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Submission files, or directories (every file in them, recursively).")
+    ],
+    format_: Annotated[
+        str, typer.Option("--format", help="text (readable report) or json (for bots).")
+    ] = "text",
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="Release store whose latest release names and values are compared with [default: releases/]."
+        ),
+    ] = None,
+    against: Annotated[
+        str,
+        typer.Option(help="Release id to compare with, 'latest', or 'none' to skip the comparison."),
+    ] = "latest",
+    max_bytes: Annotated[
+        int | None, typer.Option(help="Largest file accepted, in bytes [default: 2000000].")
+    ] = None,
+) -> None:
+    """Check submission files with exactly the rules of the intake and the nightly build.
+
+    Exit 0 when every file is valid (warnings allowed), 1 when a file is invalid,
+    2 on a usage or I/O error.
+    """
+    if format_ not in ("text", "json"):
+        typer.echo(f"error: --format: expected text or json, found {format_!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        batch = _validate_paths(paths, store, against, max_bytes)
+    except PwcError as exc:
+        _fail(exc)
+        return
+    from transforms.submissions.report import json_report, text_report
+
+    if format_ == "json":
+        typer.echo(json_report(batch), nl=False)
+    else:
+        typer.echo(text_report(batch, color=sys.stdout.isatty()), nl=False)
+    raise typer.Exit(0 if batch.valid else 1)
+
+
+def _validate_paths(paths: list[Path], store: str | None, against: str, max_bytes: int | None) -> Any:
+    from transforms.config import Settings
+    from transforms.submissions.reader import Limits
+    from transforms.submissions.reference import open_reference
+    from transforms.submissions.validate import Context, Received, validate_batch
+
+    settings = Settings.load(store=store, max_submission_bytes=max_bytes)
+    files: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files += [(p.relative_to(path).as_posix(), p) for p in found]
+        elif path.is_file():
+            files.append((path.name if path.is_absolute() else path.as_posix(), path))
+        else:
+            raise PwcError(f"{path}: no such file or directory")
+    if not files:
+        raise PwcError(f"{', '.join(map(str, paths))}: no files to validate")
+    limit = settings.max_submission_bytes
+    received = []
+    for name, path in files:
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            raise PwcError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        received.append(Received(name, data, size=size))
+    reference = None if against == "none" else open_reference(settings.store, against)
+    context = Context(
+        expectations=Path(settings.expectations),
+        limits=Limits(max_bytes=limit),
+        reference=reference,
+    )
+    return validate_batch(received, context)
+
+
+@submission_app.command("intake")
+def submission_intake(
+    root: Annotated[
+        str | None,
+        typer.Option(
+            help="Submissions root with inbox/ (a directory or fsspec URL) [default: submissions/]."
+        ),
+    ] = None,
+) -> None:
+    """Run the intake once without a scheduler: file every inbox file into accepted/ or rejected/."""
+    import json
+
+    from transforms.config import Settings
+    from transforms.submissions.intake import run_intake
+
+    try:
+        report = run_intake(Settings.load(submissions=root))
+    except PwcError as exc:
+        _fail(exc)
+        return
+    typer.echo(json.dumps(report.to_json_dict(), indent=2, sort_keys=True))
+
+
+@submission_app.command("status")
+def submission_status(
+    submission: Annotated[
+        str, typer.Argument(help="A submission id (or its first 8+ characters) or a receipt id.")
+    ],
+    root: Annotated[str | None, typer.Option(help="Submissions root [default: submissions/].")] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help="Release store, to say which release published it [default: releases/]."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Where a submission is: accepted (waiting for a release), published in release X, or rejected (why)."""
+    import json
+
+    from transforms.config import Settings
+    from transforms.submissions.status import lookup_status
+
+    try:
+        settings = Settings.load(submissions=root, store=store)
+        status = lookup_status(settings.submissions, settings.store, submission)
+    except PwcError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(status.to_json_dict(), indent=2, sort_keys=True))
+    else:
+        typer.echo(status.text())
 
 
 def main() -> None:

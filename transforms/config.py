@@ -23,6 +23,7 @@ DEFAULT_SOURCE = PROJECT_ROOT / "data" / "sample"
 DEFAULT_STORE = PROJECT_ROOT / "releases"
 DEFAULT_WORK = PROJECT_ROOT / ".work"
 DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
+DEFAULT_SUBMISSIONS = PROJECT_ROOT / "submissions"
 
 ENV_PREFIX = "PWC_"
 CONFIG_FILE = "pwc-archive.toml"
@@ -40,6 +41,10 @@ class Settings:
     """Scratch space shared by the pipeline's tasks, keyed by release id."""
     expectations: str = str(DEFAULT_EXPECTATIONS)
     """Directory with one Great Expectations suite (JSON) per release table."""
+    submissions: str = str(DEFAULT_SUBMISSIONS)
+    """Submissions root (inbox/, accepted/, rejected/): a local directory or an fsspec URL."""
+    max_submission_bytes: int = 2_000_000
+    """Largest submission file accepted (bytes); larger files are rejected, never read whole."""
     threads: int = 2
     """DuckDB worker threads."""
     memory_limit: str = "1GB"
@@ -65,20 +70,25 @@ class Settings:
                 values[f.name], origin[f.name] = file_values[f.name], str(file_path)
             else:
                 origin[f.name] = "default"
-        try:
-            if "threads" in values:
-                values["threads"] = int(values["threads"])
-        except ValueError:
-            raise ConfigError(
-                f"threads: expected a whole number, found {values['threads']!r} (from {origin['threads']})"
-            ) from None
+        for key in ("threads", "max_submission_bytes"):
+            try:
+                if key in values:
+                    values[key] = int(values[key])
+            except ValueError:
+                raise ConfigError(
+                    f"{key}: expected a whole number, found {values[key]!r} (from {origin[key]})"
+                ) from None
+            if key in values and values[key] < 1:
+                raise ConfigError(
+                    f"{key}: expected a positive number, found {values[key]!r} (from {origin[key]})"
+                )
         memory = str(values.get("memory_limit", cls.memory_limit))
         if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory, re.IGNORECASE):
             raise ConfigError(
                 f"memory_limit: expected a size such as 1GB or 512MiB, found {memory!r} "
                 f"(from {origin.get('memory_limit', 'default')})"
             )
-        for key in ("source", "store", "work", "expectations"):
+        for key in ("source", "store", "work", "expectations", "submissions"):
             if key in values:
                 values[key] = str(values[key])
         return cls(**values, origin=origin)

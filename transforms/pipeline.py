@@ -30,6 +30,7 @@ from transforms.errors import PwcError, ValidationFailed
 from transforms.ingest.load import ingest as ingest_sources
 from transforms.ingest.sources import discover
 from transforms.publish.manifest import parse_release_id
+from transforms.submissions.ingest import ingest_submissions
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,15 @@ def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
     with workspace(settings, release_id) as path:
         (path / WORK_DB).unlink(missing_ok=True)
         with work_db(settings, path) as con:
-            report = ingest_sources(con, sources)
+            report = ingest_sources(
+                con, sources, more=lambda writer: ingest_submissions(con, settings, release_id, writer)
+            )
         summary = {
             "inputs": inputs,
             "rows": report.rows,
             "files": report.files,
             "unknown_files": report.unknown_files,
+            "submissions": report.more.to_json_dict(),
         }
         _write_json(path / "ingest.json", summary)
     return summary
@@ -147,7 +151,8 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
                 con,
                 Path(settings.expectations),
                 # A release never holds more results than archived cells (dedupe only removes).
-                parameters={"max_rows__results": int(raw_cells)},
+                # Submissions are few or none: an empty submissions table is a valid release.
+                parameters={"max_rows__results": int(raw_cells), "min_rows__submissions": 0},
             )
         out = path / "validation.json"
         summary = report.to_json_dict()

@@ -35,7 +35,9 @@ T1, T2 = _id("tsk", 1), _id("tsk", 2)
 D1, D2 = _id("dst", 1), _id("dst", 2)
 M1, M2 = _id("met", 1), _id("met", 2)
 MO1, MO2 = _id("mdl", 1), _id("mdl", 2)
-I1, I2, I3 = _id("idn", 1), _id("idn", 2), _id("idn", 3)
+I1, I2, I3, I4 = _id("idn", 1), _id("idn", 2), _id("idn", 3), _id("idn", 4)
+S1 = "5e" * 32
+"""A submission id: a whole sha256."""
 
 # Hand-written known-good rows, one INSERT per table, columns in tables.py order.
 GOOD_ROWS = {
@@ -68,15 +70,21 @@ GOOD_ROWS = {
     "results": f"""
         ('{_id("res", 1)}', '{I1}', '{T1}', '{D1}', '{P1}', '{MO1}', '{M1}', 76.1, '76.1', NULL, false,
          'Top-1 Accuracy', 'ResNet-50', 'https://arxiv.org/abs/1809.10853', DATE '2018-09-28', false, true,
-         'evaluation-tables.json.gz', ['evaluation-tables.json.gz']),
+         'evaluation-tables.json.gz', ['evaluation-tables.json.gz'], NULL, NULL),
         ('{_id("res", 2)}', '{I1}', '{T1}', '{D1}', '{P1}', '{MO1}', '{M1}', 76.2, '76.2%', NULL, true,
          'Top 1 Accuracy', 'ResNet-50', NULL, NULL, false, true,
-         'evaluation-tables.json.gz', ['evaluation-tables.json.gz']),
+         'evaluation-tables.json.gz', ['evaluation-tables.json.gz'], NULL, NULL),
         ('{_id("res", 3)}', '{I2}', '{T2}', '{D2}', NULL, '{MO2}', '{M2}', NULL, '25M params', 'text', NULL,
-         'Params', '', NULL, NULL, true, false, 'sota/leaderboard.json', ['sota/leaderboard.json']),
+         'Params', '', NULL, NULL, true, false, 'sota/leaderboard.json', ['sota/leaderboard.json'], NULL, NULL),
         ('{_id("res", 4)}', '{I3}', '{T1}', '{D2}', '{P1}', '{MO1}', '{M1}', -0.5, '-0.5', NULL, false,
          'Top-1 Accuracy', 'ResNet-50', NULL, DATE '1950-01-01', false, false,
-         'evaluation-tables.json.gz', ['evaluation-tables.json.gz'])""",
+         'evaluation-tables.json.gz', ['evaluation-tables.json.gz'], NULL, NULL),
+        ('{_id("res", 5)}', '{I4}', '{T1}', '{D1}', '{P1}', '{MO1}', '{M2}', 25000000, '25M', NULL, false,
+         'Params', 'ResNet-50', 'https://arxiv.org/abs/1809.10853', DATE '2018-09-28', false, false,
+         'submission', ['submission'], '{S1}', 'Ada Lovelace')""",
+    "submissions": f"""
+        ('{S1}', 'Ada Lovelace', 'ada', TIMESTAMP '2026-11-01 10:00:00', 'published', '2026-11-02.0',
+         'pwc-submission-v1', 2, 3, 1)""",
     "code_links": f"""
         ('{_id("cdl", 1)}', '{P1}', 'https://github.com/pytorch/fairseq', 'pytorch/fairseq', true, 'pytorch',
          true, true, ['links-between-papers-and-code.json.gz']),
@@ -172,7 +180,7 @@ def test_report_is_deterministic_and_json_safe(good_db: Path, good_report: GateR
     assert first["great_expectations_version"]
     row_count = first["tables"]["results"]["expectations"][1]
     assert row_count["type"] == "expect_table_row_count_to_be_between"
-    assert row_count["observed_value"] == 4
+    assert row_count["observed_value"] == 5
 
 
 def test_failed_report_with_inf_and_dates_is_json_safe_and_deterministic(good_db: Path) -> None:
@@ -191,14 +199,14 @@ def test_failed_report_with_inf_and_dates_is_json_safe_and_deterministic(good_db
 
 def test_caller_parameters_bound_the_row_count(good_db: Path) -> None:
     with duckdb.connect(str(good_db), read_only=True) as con:
-        ok = run_gate(con, EXPECTATIONS, ["results"], {"min_rows__results": 4, "max_rows__results": 4})
-        too_many = run_gate(con, EXPECTATIONS, ["results"], {"max_rows__results": 3})
+        ok = run_gate(con, EXPECTATIONS, ["results"], {"min_rows__results": 5, "max_rows__results": 5})
+        too_many = run_gate(con, EXPECTATIONS, ["results"], {"max_rows__results": 4})
     assert ok.success
     (failure,) = too_many.failures()
     assert failure.expectation.type == "expect_table_row_count_to_be_between"
     message = failure.message("r.json")
-    assert message.startswith("results: expect_table_row_count_to_be_between failed: observed 4")
-    assert "max_value=3" in message and message.endswith(" — full report: r.json")
+    assert message.startswith("results: expect_table_row_count_to_be_between failed: observed 5")
+    assert "max_value=4" in message and message.endswith(" — full report: r.json")
 
 
 # ------------------------------------------------------------------ known bad
@@ -293,7 +301,7 @@ BAD_CASES = {
     ),
     "results-same-identity-same-value": (
         "results",
-        f"INSERT INTO results SELECT * REPLACE ('{_id('res', 5)}' AS result_id) FROM results WHERE result_id = '{R1}'",
+        f"INSERT INTO results SELECT * REPLACE ('{_id('res', 6)}' AS result_id) FROM results WHERE result_id = '{R1}'",
         ["expect_compound_columns_to_be_unique(identity_id, value) where value IS NOT NULL"],
     ),
     "results-date-out-of-range": (
@@ -350,15 +358,15 @@ def test_message_counts_rows_and_shows_examples(good_db: Path) -> None:
         raise_for_failures(report, "v.json")
     total = sum(t.evaluated_expectations for t in report.tables.values())
     assert str(excinfo.value).splitlines() == [
-        f"Great Expectations gate failed: 1 of {total} expectations in 1 of 8 tables",
+        f"Great Expectations gate failed: 1 of {total} expectations in 1 of 9 tables",
         (
-            "results: expect_column_values_to_be_in_set(task_id) failed: 4 of 4 rows (100.00%),"
+            "results: expect_column_values_to_be_in_set(task_id) failed: 5 of 5 rows (100.00%),"
             f" e.g. ['tsk_{'f' * 16}'] — full report: v.json"
         ),
     ]
     (failure,) = report.failures()
     assert failure.expectation.kwargs["value_set"] == {"$PARAMETER": "ids__tasks__task_id"}
-    assert failure.expectation.unexpected_count == 4
+    assert failure.expectation.unexpected_count == 5
 
 
 def test_wrong_column_set_names_missing_and_unexpected(good_db: Path) -> None:

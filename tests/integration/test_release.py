@@ -46,7 +46,9 @@ def test_row_counts_and_checksums_match_the_manifest(
     for name, entry in manifest["tables"].items():
         in_duckdb = release_db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         in_parquet = pq.ParquetFile(d / entry["file"]).metadata.num_rows
-        assert entry["row_count"] == in_duckdb == in_parquet > 0, name
+        assert entry["row_count"] == in_duckdb == in_parquet, name
+        # The sample build has no accepted submissions; every archive table has rows.
+        assert in_parquet > 0 or name == "submissions", name
         assert entry["sha256"] == sha256_file(d / entry["file"])
         assert [c["name"] for c in entry["columns"]] == TABLES[name].column_names
     for f in manifest["files"]:
@@ -73,7 +75,8 @@ def test_licence_travels_with_the_data(sample_release: Built, release_db: duckdb
         assert kv["license"] == "CC-BY-SA-4.0"
         assert kv["release_id"] == "2026-01-02.0"
         assert kv["attribution"] == attribution
-        assert meta.row_group(0).column(0).compression == "ZSTD"
+        if meta.num_row_groups:  # an empty table (no submissions) has none
+            assert meta.row_group(0).column(0).compression == "ZSTD"
     info = dict(release_db.execute("SELECT key, value FROM release_info").fetchall())
     assert info["license"] == "CC-BY-SA-4.0" and info["attribution"] == attribution
     assert info["release_id"] == "2026-01-02.0"

@@ -26,6 +26,7 @@ def airflow_env(
     work: Path | str | None = None,
     source: Path | str | None = None,
     expectations: Path | str | None = None,
+    submissions: Path | str | None = None,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """An environment dict for a subprocess running Airflow against ``home``.
@@ -51,7 +52,15 @@ def airflow_env(
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    for name, value in (("STORE", store), ("WORK", work), ("SOURCE", source), ("EXPECTATIONS", expectations)):
+    # The submissions root defaults to one inside the test's home, never the project's own.
+    submissions = submissions if submissions is not None else home / "submissions"
+    for name, value in (
+        ("STORE", store),
+        ("WORK", work),
+        ("SOURCE", source),
+        ("EXPECTATIONS", expectations),
+        ("SUBMISSIONS", submissions),
+    ):
         if value is not None:
             env[f"PWC_{name}"] = str(value)
     env.update(extra or {})

@@ -31,9 +31,21 @@ from tests.support.airflow_env import DAGS_FOLDER, PROJECT_ROOT, airflow_env
 
 pytestmark = pytest.mark.airflow
 
-DAG_ID = "nightly_release"
-DAG_FILE = DAGS_FOLDER / "nightly_release.py"
-CHAIN = ("plan", "ingest", "normalize", "build_tables", "validate", "export", "publish", "cleanup")
+CHAINS = {
+    "nightly_release": (
+        "plan",
+        "ingest",
+        "normalize",
+        "build_tables",
+        "validate",
+        "export",
+        "publish",
+        "cleanup",
+    ),
+    "submission_intake": ("claim", "validate_and_file", "publish_status"),
+}
+"""Every DAG of the project and its tasks in order (one DAG per file, named after it)."""
+SCHEDULES = {"nightly_release": "nightly", "submission_intake": "*/15 * * * *"}
 HEAVY_MODULES = ("duckdb", "great_expectations", "pandas", "transforms.pipeline")
 
 PROBE = r'''
@@ -188,11 +200,13 @@ with open(out_path, "w") as fh:
 '''
 
 
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Run the probe once in a fresh interpreter; its JSON report plus the dirs it was given."""
+@pytest.fixture(scope="module", params=sorted(CHAINS))
+def probe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run the probe once per DAG file in a fresh interpreter; its JSON report plus the dirs it was given."""
+    dag_id = request.param
+    dag_file = DAGS_FOLDER / f"{dag_id}.py"
     tmp = tmp_path_factory.mktemp("dag_integrity")
-    dirs = {name: tmp / name for name in ("store", "work", "source", "expectations")}
+    dirs = {name: tmp / name for name in ("store", "work", "source", "expectations", "submissions")}
     for path in dirs.values():
         path.mkdir()
     (dirs["source"] / "evaluation-tables.json").write_text("[]\n", encoding="utf-8")
@@ -202,6 +216,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         work=dirs["work"],
         source=dirs["source"],
         expectations=dirs["expectations"],
+        submissions=dirs["submissions"],
     )
     script = tmp / "probe.py"
     script.write_text(PROBE, encoding="utf-8")
@@ -212,7 +227,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         [
             sys.executable,
             str(script),
-            str(DAG_FILE),
+            str(dag_file),
             str(DAGS_FOLDER),
             str(canary),
             str(out),
@@ -231,6 +246,8 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     report = json.loads(out.read_text(encoding="utf-8"))
     report.update(report_roots)
     report["canary"] = os.path.realpath(canary)
+    report["dag_id"] = dag_id
+    report["dag_file"] = os.path.realpath(dag_file)
     report["airflow_db"] = os.path.realpath(tmp / "airflow_home" / "airflow.db")
     return report
 
@@ -268,45 +285,50 @@ def connections(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_dag_file_imports_through_dagbag_without_errors(probe: dict[str, Any]) -> None:
     assert probe["import_errors"] == {}
     assert probe["captured_warnings"] == {}
-    assert list(probe["dags"]) == [DAG_ID]
-    assert Path(probe["dags"][DAG_ID]["fileloc"]).resolve() == DAG_FILE.resolve()
+    assert sorted(probe["dags"]) == sorted(CHAINS)
+    assert Path(probe["dags"][probe["dag_id"]]["fileloc"]).resolve() == Path(probe["dag_file"])
 
 
 def test_dag_is_documented_and_tagged(probe: dict[str, Any]) -> None:
-    dag = probe["dags"][DAG_ID]
+    dag = probe["dags"][probe["dag_id"]]
     assert dag["tags"], "the DAG has no tags"
-    assert dag["doc_md"] and dag["doc_md"].strip().startswith("### nightly_release")
+    assert dag["doc_md"] and dag["doc_md"].strip().startswith(f"### {probe['dag_id']}")
     assert "When it fails" in dag["doc_md"], "doc_md must say what to do when the DAG fails"
 
 
-def test_schedule_is_nightly_cron_without_catchup_one_run_at_a_time(probe: dict[str, Any]) -> None:
-    dag = probe["dags"][DAG_ID]
+def test_schedule_is_cron_without_catchup_one_run_at_a_time(probe: dict[str, Any]) -> None:
+    dag = probe["dags"][probe["dag_id"]]
     assert dag["timetable"] == "CronTriggerTimetable", dag
     cron = dag["cron"]
     assert cron == dag["schedule"]
-    minute, hour, day_of_month, month, day_of_week = cron.split()
-    assert minute.isdigit() and 0 <= int(minute) <= 59, cron
-    assert hour.isdigit() and 0 <= int(hour) <= 6, f"{cron!r}: not a nightly hour (00-06)"
-    assert (day_of_month, month, day_of_week) == ("*", "*", "*"), f"{cron!r}: not every day"
+    if SCHEDULES[probe["dag_id"]] == "nightly":
+        minute, hour, day_of_month, month, day_of_week = cron.split()
+        assert minute.isdigit() and 0 <= int(minute) <= 59, cron
+        assert hour.isdigit() and 0 <= int(hour) <= 6, f"{cron!r}: not a nightly hour (00-06)"
+        assert (day_of_month, month, day_of_week) == ("*", "*", "*"), f"{cron!r}: not every day"
+    else:
+        assert cron == SCHEDULES[probe["dag_id"]]
     assert dag["timezone"] == "UTC"
     assert dag["catchup"] is False
     assert dag["max_active_runs"] == 1
 
 
-@pytest.mark.parametrize("task_id", CHAIN)
-def test_task_owner_and_retries_with_exponential_backoff(probe: dict[str, Any], task_id: str) -> None:
-    task = probe["dags"][DAG_ID]["tasks"][task_id]
-    assert task["owner"] == "pwc-archive"
-    assert task["retries"] >= 1 and task["scheduler_retries"] >= 1
-    assert task["retry_exponential_backoff"], "exponential backoff is off"
-    # What the scheduler computes retry times with (True in a DAG file deserialises to 2.0).
-    assert task["scheduler_backoff_multiplier"] > 1.0, task
-    assert task["retry_delay_s"] > 0
-    assert task["max_retry_delay_s"] is not None and task["max_retry_delay_s"] >= task["retry_delay_s"]
+def test_every_task_has_owner_and_retries_with_exponential_backoff(probe: dict[str, Any]) -> None:
+    tasks = probe["dags"][probe["dag_id"]]["tasks"]
+    assert set(tasks) == set(CHAINS[probe["dag_id"]])
+    for task_id, task in tasks.items():
+        assert task["owner"] == "pwc-archive", task_id
+        assert task["retries"] >= 1 and task["scheduler_retries"] >= 1, task_id
+        assert task["retry_exponential_backoff"], f"{task_id}: exponential backoff is off"
+        # What the scheduler computes retry times with (True in a DAG file deserialises to 2.0).
+        assert task["scheduler_backoff_multiplier"] > 1.0, task
+        assert task["retry_delay_s"] > 0, task_id
+        assert task["max_retry_delay_s"] is not None and task["max_retry_delay_s"] >= task["retry_delay_s"]
 
 
 def test_task_chain(probe: dict[str, Any]) -> None:
-    dag = probe["dags"][DAG_ID]
+    dag = probe["dags"][probe["dag_id"]]
+    CHAIN = CHAINS[probe["dag_id"]]
     tasks = dag["tasks"]
     assert set(tasks) == set(CHAIN)
     assert dag["topological_order"] == list(CHAIN)
@@ -316,7 +338,7 @@ def test_task_chain(probe: dict[str, Any]) -> None:
     for task_id, task in tasks.items():
         for down in task["downstream"]:
             assert CHAIN.index(down) > CHAIN.index(task_id), f"{task_id} >> {down} goes against the chain"
-    assert tasks["plan"]["upstream"] == [] and tasks["cleanup"]["downstream"] == []
+    assert tasks[CHAIN[0]]["upstream"] == [] and tasks[CHAIN[-1]]["downstream"] == []
 
 
 # ----------------------------------------------------------------------------- no work at parse time
@@ -354,4 +376,4 @@ def test_parse_checks_catch_deliberate_calls(probe: dict[str, Any]) -> None:
     kinds = {ev["event"] for ev in connections(probe["canary_events"])}
     assert {"sqlite3.connect", "socket.connect"} <= kinds, probe["canary_events"]
     # and the parse itself was recorded (runpy opened the DAG file), so the hook was live.
-    assert any(ev.get("path") == os.path.realpath(DAG_FILE) for ev in probe["parse_events"])
+    assert any(ev.get("path") == probe["dag_file"] for ev in probe["parse_events"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 """SemVer of the release schema: major = breaking column change."""
 
 
@@ -188,8 +188,19 @@ TABLES: dict[str, Table] = {
                     "Another row has the same identity_id and a different value.",
                     False,
                 ),
-                _c("source", "VARCHAR", "First source file the result was seen in.", False),
+                _c(
+                    "source",
+                    "VARCHAR",
+                    "First source file the result was seen in ('submission' for a community submission).",
+                    False,
+                ),
                 SOURCES,
+                _c(
+                    "submission_id",
+                    "VARCHAR",
+                    "The accepted submission that first reported the result (NULL when archived first).",
+                ),
+                _c("submitter", "VARCHAR", "Who sent that submission (its submitter.name)."),
             ),
             references=(
                 ("task_id", "tasks", "task_id"),
@@ -197,6 +208,7 @@ TABLES: dict[str, Table] = {
                 ("paper_id", "papers", "paper_id"),
                 ("model_id", "models", "model_id"),
                 ("metric_id", "metrics", "metric_id"),
+                ("submission_id", "submissions", "submission_id"),
             ),
         ),
         Table(
@@ -251,6 +263,33 @@ TABLES: dict[str, Table] = {
                 _c("pwc_url", "VARCHAR", "The method's former paperswithcode.com page.", False),
             ),
             references=(("paper_id", "papers", "paper_id"),),
+        ),
+        Table(
+            "submissions",
+            grain="one row per accepted community submission included in the release",
+            key="submission_id",
+            columns=(
+                _c(
+                    "submission_id",
+                    "VARCHAR",
+                    "sha256 (hex) of the submission's canonical form: the same content always has this id.",
+                    False,
+                ),
+                _c("submitter", "VARCHAR", "The submitter's name as given (attribution).", False),
+                _c("submitter_github", "VARCHAR", "The submitter's GitHub user name, when given."),
+                _c("received_at", "TIMESTAMP", "When the intake first received it (UTC).", False),
+                _c("status", "VARCHAR", "published (every submission in a release is).", False),
+                _c("first_release", "VARCHAR", "The release the submission first appeared in.", False),
+                _c("submission_format", "VARCHAR", "pwc-submission-v1, model-index or evaluation-tables."),
+                _c("receipts", "INTEGER", "How many times the same content was received.", False),
+                _c("result_values", "INTEGER", "Metric values it submitted.", False),
+                _c(
+                    "results_new",
+                    "BIGINT",
+                    "Results it is the first source of (the others repeat archived results).",
+                    False,
+                ),
+            ),
         ),
     ]
 }

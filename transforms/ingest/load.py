@@ -8,6 +8,7 @@ traced back to a byte range of an input.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,8 @@ RAW_SCHEMAS: dict[str, pa.Schema] = {
             ("model_links", pa.list_(_LINK)),
         ]
         + [("metric_name_raw", _STR), ("value_raw", _STR), ("value_is_number", pa.bool_())]
+        # Set for rows from accepted community submissions (source 'submission'), NULL for the archive.
+        + [("submission_id", _STR)]
     ),
 }
 _KIND_TABLE = {"task": "raw_task_nodes", "leaderboard": "raw_leaderboards", "result": "raw_results"}
@@ -122,6 +125,7 @@ class IngestReport:
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
     unknown_files: list[str] = field(default_factory=list)
+    more: Any = None
 
 
 class _BatchWriter:
@@ -131,12 +135,30 @@ class _BatchWriter:
         self.con = con
         self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in RAW_SCHEMAS}
         self.counts: dict[str, int] = {name: 0 for name in RAW_SCHEMAS}
+        self.catalog: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _CATALOG_COLUMNS}
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         rows = self.pending[table]
         rows.append(row)
         if len(rows) >= BATCH_ROWS:
             self.flush(table)
+
+    def add_catalog(self, kind: str, row: dict[str, Any]) -> None:
+        """A row for ``raw_<kind>`` (papers, code_links, ...) made in Python rather than read from a dump."""
+        self.catalog[kind].append(row)
+
+    def flush_catalogs(self) -> None:
+        for kind, rows in self.catalog.items():
+            if not rows:
+                continue
+            columns = {"source": pa.string(), "source_rank": pa.int32()}
+            schema = pa.schema(
+                list(columns.items()) + [(c, _arrow_type(t)) for c, t in _CATALOG_COLUMNS[kind].items()]
+            )
+            self.con.register("_catalog_rows", pa.Table.from_pylist(rows, schema=schema))
+            self.con.execute(f'INSERT INTO "raw_{kind}" BY NAME SELECT * FROM _catalog_rows')
+            self.con.unregister("_catalog_rows")
+            rows.clear()
 
     def flush(self, table: str | None = None) -> None:
         for name in [table] if table else list(self.pending):
@@ -161,8 +183,21 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'CREATE OR REPLACE TABLE "raw_{kind}" (source VARCHAR, source_rank INTEGER, {cols})')
 
 
-def ingest(con: duckdb.DuckDBPyConnection, sources: SourceSet) -> IngestReport:
-    """Stream every source file into the raw tables (replacing earlier contents)."""
+def _arrow_type(sql_type: str) -> pa.DataType:
+    return {"VARCHAR": pa.string(), "BOOLEAN": pa.bool_(), "VARCHAR[]": pa.list_(pa.string())}.get(
+        sql_type, pa.string()
+    )
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    sources: SourceSet,
+    more: Callable[[_BatchWriter], Any] | None = None,
+) -> IngestReport:
+    """Stream every source file into the raw tables (replacing earlier contents).
+
+    ``more`` may add rows of its own through the writer (accepted submissions do).
+    """
     create_raw_tables(con)
     report = IngestReport(unknown_files=list(sources.unknown))
     for name in sources.unknown:
@@ -180,7 +215,10 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: SourceSet) -> IngestReport:
                 writer.add(_KIND_TABLE[emitted.kind], emitted.row)
                 n += emitted.kind == "result"
         report.files[src.name] = n
+    if more is not None:
+        report.more = more(writer)
     writer.flush()
+    writer.flush_catalogs()
     report.rows.update(writer.counts)
     for kind in _CATALOG_COLUMNS:
         for src in sources.of_kind(kind):

@@ -354,7 +354,10 @@ def run_gate(
     reports: dict[str, TableReport] = {}
     for name in names:
         path, suite = suites[name]
-        frame = _read_table(con, name, _columns_read(suite))
+        columns = _columns_read(suite)
+        if columns is not None and index_column is not None:
+            columns.add(index_column)
+        frame = _read_table(con, name, columns)
         reports[name] = _validate_table(session, name, path, suite, frame, resolved, index_column)
         del frame
     shown = {
@@ -489,7 +492,11 @@ def _check_given_parameters(given: Mapping[str, Any], tables: Sequence[str], nam
     known = set(TABLES) | set(tables)
     for name, value in given.items():
         ids, rows = _IDS.match(name), _ROWS.match(name)
-        if not (ids and ids["table"] in known) and not (rows and rows["table"] in known) and name not in named:
+        if (
+            not (ids and ids["table"] in known)
+            and not (rows and rows["table"] in known)
+            and name not in named
+        ):
             raise ConfigError(
                 f"unknown gate parameter {name!r}: expected min_rows__<table>, max_rows__<table>,"
                 f" ids__<table>__<column> with <table> one of {', '.join(sorted(known))},"
@@ -667,7 +674,7 @@ def _expectation_report(
     rows: list[Any] = []
     if index_column is not None:
         for entry in res.get("unexpected_index_list") or []:
-            value = entry.get(index_column) if isinstance(entry, dict) else entry
+            value: Any = entry.get(index_column) if isinstance(entry, dict) else entry
             rows.append(value.item() if hasattr(value, "item") else value)
     return ExpectationReport(
         success=bool(result.success),

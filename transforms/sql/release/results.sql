@@ -21,7 +21,7 @@ keyed AS (
 identified AS (
     SELECT
         *,
-        make_id('rid', concat_ws(chr(31), task_id, dataset_id, coalesce(paper_id, ''), model_id, metric_id)) AS identity_id
+        result_identity_id(task_name, dataset_name, paper_key, model_name, metric_name) AS identity_id
     FROM keyed
 ),
 
@@ -44,7 +44,9 @@ collapsed AS (
         min(paper_date) AS paper_date,
         bool_or(uses_additional_data) AS uses_additional_data,
         first(source ORDER BY source_rank, record) AS source,
-        list_sort(list_distinct(list(source))) AS sources
+        list_sort(list_distinct(list(source))) AS sources,
+        -- NULL when an archive file reported it first: a submission repeating it adds nothing.
+        first(submission_id ORDER BY source_rank, record) AS submission_id
     FROM identified
     GROUP BY identity_id, value_key
 ),
@@ -69,8 +71,11 @@ final AS (
         uses_additional_data,
         count(*) OVER (PARTITION BY identity_id) > 1 AS is_conflict,
         source,
-        sources
+        sources,
+        collapsed.submission_id,
+        subs.submitter
     FROM collapsed
+    LEFT JOIN raw_submissions AS subs ON subs.submission_id = collapsed.submission_id
 )
 
 SELECT * FROM final

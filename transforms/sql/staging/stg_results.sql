@@ -31,7 +31,8 @@ cleaned AS (
         try_cast(cells.paper_date_raw AS DATE) AS paper_date,
         coalesce(cells.uses_additional_data, false) AS uses_additional_data,
         cells.code_links,
-        cells.model_links
+        cells.model_links,
+        cells.submission_id
     FROM cells
     LEFT JOIN parses ON parses.value_raw IS NOT DISTINCT FROM cells.value_raw
 )

@@ -1,0 +1,520 @@
+"""The intake: every file of the inbox ends in exactly one place, and nothing is lost.
+
+Layout of the submissions root (a local directory or any fsspec URL)::
+
+    inbox/                           files dropped by people or bots
+                                     (names starting with '.' are uploads in progress: skipped)
+    claimed/<receipt_id>/            in flight: claim.json (written first), original
+    accepted/<submission_id>/        submission.json (canonical form; id = its sha256)
+                                     receipts/<receipt_id>.json, originals/<receipt_id>
+    rejected/<receipt_id>/           original, report.json, report.md, receipt.json
+    status.json                      every receipt and its outcome (rebuilt after each run)
+
+A run has two steps, each safe to crash at any point and re-run:
+
+1. **claim**: for each inbox file, write ``claimed/<rid>/claim.json`` (name,
+   sha256, size, time received), then move the file to ``claimed/<rid>/original``.
+   Recovery finishes or drops half-made claims by comparing name and sha256, so
+   a file is claimed exactly once.
+2. **process**: validate every claimed file in one batch (one Great Expectations
+   run), then file each: copy the original to its destination, write the
+   reports, write the receipt LAST (the commit point), delete the claim. A
+   re-run redoes a claim whose receipt is missing and only deletes one whose
+   receipt exists: nothing is processed twice.
+
+The same content sent twice is accepted once: the second receipt is filed under
+the same submission id with ``status: duplicate`` and ``duplicate_of``.
+File names are data: they are recorded in receipts, never used as paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import posixpath
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from transforms.submissions.problems import Problem
+from transforms.submissions.validate import Batch, Context, Received, Verdict, validate_batch
+
+log = logging.getLogger(__name__)
+
+INBOX, CLAIMED, ACCEPTED, REJECTED = "inbox", "claimed", "accepted", "rejected"
+STATUS_FILE = "status.json"
+CLAIM_FILE = "claim.json"
+ORIGINAL = "original"
+RECEIPT_FORMAT = "pwc-archive-receipt/1"
+
+
+@dataclass(frozen=True)
+class Claim:
+    receipt_id: str
+    file_name: str
+    sha256: str
+    bytes: int
+    received_at: str
+    symlink: bool = False
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "receipt_id": self.receipt_id,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "received_at": self.received_at,
+            "symlink": self.symlink,
+        }
+
+
+@dataclass
+class IntakeReport:
+    claimed: int = 0
+    recovered: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    compared_with_release: str | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "claimed": self.claimed,
+            "recovered_claims": self.recovered,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "compared_with_release": self.compared_with_release,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+class SubmissionStore:
+    """The submissions root on a local disk or object storage (fsspec)."""
+
+    def __init__(self, url: str) -> None:
+        from fsspec.core import url_to_fs
+
+        self.url = url
+        self.fs, root = url_to_fs(url)
+        self.root = root.rstrip("/") or "/"
+        self.local = "://" not in url or url.startswith("file://")
+
+    # ------------------------------------------------------------------ paths
+    def path(self, *parts: str) -> str:
+        return posixpath.join(self.root, *parts)
+
+    def exists(self, *parts: str) -> bool:
+        return bool(self.fs.exists(self.path(*parts)))
+
+    def read_bytes(self, *parts: str, limit: int | None = None) -> bytes:
+        with self.fs.open(self.path(*parts), "rb") as fh:
+            data: bytes = fh.read() if limit is None else fh.read(limit)
+        return data
+
+    def read_json(self, *parts: str) -> Any:
+        return json.loads(self.read_bytes(*parts).decode("utf-8"))
+
+    def write_bytes(self, data: bytes, *parts: str) -> None:
+        """Write whole: readers never see a half-written file (temp file + rename locally)."""
+        target = self.path(*parts)
+        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+        if self.local:
+            tmp = posixpath.join(posixpath.dirname(target), f".tmp-{posixpath.basename(target)}")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        else:
+            self.fs.pipe_file(target, data)
+
+    def write_json(self, obj: Any, *parts: str) -> None:
+        self.write_bytes(
+            (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(), *parts
+        )
+
+    def copy(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
+        target = self.path(*dst)
+        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+        if self.local and os.path.islink(self.path(*src)):
+            # Never follow a link someone dropped: keep the link text itself.
+            self.write_bytes(os.readlink(self.path(*src)).encode("utf-8", "surrogateescape"), *dst)
+            return
+        self.fs.copy(self.path(*src), target)
+
+    def remove(self, *parts: str) -> None:
+        target = self.path(*parts)
+        if self.local and os.path.islink(target):
+            os.unlink(target)
+        elif self.fs.exists(target):
+            self.fs.rm(target, recursive=True)
+
+    def listdir(self, *parts: str) -> list[str]:
+        """Names directly under a folder (sorted); [] when it does not exist."""
+        base = self.path(*parts)
+        if self.local:
+            try:
+                return sorted(os.listdir(base))
+            except FileNotFoundError:
+                return []
+        if not self.fs.exists(base):
+            return []
+        return sorted(posixpath.basename(p.rstrip("/")) for p in self.fs.ls(base, detail=False))
+
+    def inbox_files(self) -> list[str]:
+        """Inbox files (relative names, sub-folders included), oldest name first; dot-files skipped."""
+        base = self.path(INBOX)
+        names: list[str] = []
+        if self.local:
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                rel = os.path.relpath(dirpath, base)
+                for name in filenames:
+                    if name.startswith("."):
+                        continue
+                    names.append(name if rel == "." else posixpath.join(Path(rel).as_posix(), name))
+            return sorted(names)
+        if not self.fs.exists(base):
+            return []
+        for p in self.fs.find(base):
+            rel = posixpath.relpath(p, base)
+            if not any(part.startswith(".") for part in rel.split("/")):
+                names.append(rel)
+        return sorted(names)
+
+    def fingerprint(self, *parts: str) -> tuple[str, int, bool]:
+        """(sha256, size, is_symlink) of a file, streamed; a symlink is hashed by its link text."""
+        target = self.path(*parts)
+        if self.local and os.path.islink(target):
+            text = os.readlink(target).encode("utf-8", "surrogateescape")
+            return hashlib.sha256(text).hexdigest(), len(text), True
+        digest = hashlib.sha256()
+        size = 0
+        with self.fs.open(target, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+        return digest.hexdigest(), size, False
+
+    def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
+        target = self.path(*dst)
+        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+        if self.local:
+            os.replace(self.path(*src), target)  # atomic; moves a symlink itself, not its target
+        else:
+            self.fs.copy(self.path(*src), target)
+            self.fs.rm(self.path(*src))
+
+
+# --------------------------------------------------------------------------- claim
+
+
+def new_receipt_id(now: datetime, name: str, sha256: str) -> str:
+    """``rcp-<UTC time to the microsecond>-<12 hex of sha256(name, content)>``: sorts by arrival."""
+    tag = hashlib.sha256(f"{name}\0{sha256}".encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"rcp-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{tag}"
+
+
+def recover_claims(store: SubmissionStore) -> int:
+    """Finish or drop claims a crashed run left half-made; returns how many were repaired."""
+    repaired = 0
+    for rid in store.listdir(CLAIMED):
+        if not store.exists(CLAIMED, rid, CLAIM_FILE):
+            # claim.json is written before anything is moved: nothing was taken from the inbox.
+            store.remove(CLAIMED, rid)
+            repaired += 1
+            continue
+        claim = _read_claim(store, rid)
+        in_inbox = (
+            store.exists(INBOX, claim.file_name)
+            and store.fingerprint(INBOX, claim.file_name)[0] == claim.sha256
+        )
+        has_original = store.exists(CLAIMED, rid, ORIGINAL) or _is_link(store, CLAIMED, rid, ORIGINAL)
+        if has_original and in_inbox:
+            store.remove(INBOX, claim.file_name)  # copied but not yet deleted (object storage)
+            repaired += 1
+        elif not has_original and in_inbox:
+            store.move((INBOX, claim.file_name), (CLAIMED, rid, ORIGINAL))
+            repaired += 1
+        elif not has_original:
+            store.remove(CLAIMED, rid)  # the file is gone from the inbox and was never taken
+            repaired += 1
+    return repaired
+
+
+def claim_inbox(store: SubmissionStore, now: Callable[[], datetime] | None = None) -> tuple[int, int]:
+    """Move every inbox file into a claim of its own; returns (claimed, recovered)."""
+    clock = now or (lambda: datetime.now(UTC))
+    recovered = recover_claims(store)
+    claimed = 0
+    for name in store.inbox_files():
+        sha, size, link = store.fingerprint(INBOX, name)
+        moment = clock()
+        rid = new_receipt_id(moment, name, sha)
+        while store.exists(CLAIMED, rid):  # same name and bytes within one microsecond
+            moment = moment.replace(microsecond=(moment.microsecond + 1) % 1_000_000)
+            rid = new_receipt_id(moment, name, sha)
+        claim = Claim(rid, name, sha, size, moment.astimezone(UTC).isoformat(), link)
+        store.write_json(claim.to_json_dict(), CLAIMED, rid, CLAIM_FILE)
+        store.move((INBOX, name), (CLAIMED, rid, ORIGINAL))
+        claimed += 1
+    return claimed, recovered
+
+
+def _is_link(store: SubmissionStore, *parts: str) -> bool:
+    return store.local and os.path.islink(store.path(*parts))
+
+
+def _read_claim(store: SubmissionStore, rid: str) -> Claim:
+    data = store.read_json(CLAIMED, rid, CLAIM_FILE)
+    return Claim(
+        receipt_id=str(data["receipt_id"]),
+        file_name=str(data["file_name"]),
+        sha256=str(data["sha256"]),
+        bytes=int(data["bytes"]),
+        received_at=str(data["received_at"]),
+        symlink=bool(data.get("symlink", False)),
+    )
+
+
+def pending_claims(store: SubmissionStore) -> list[Claim]:
+    """Complete claims (claim.json and original), oldest first."""
+    claims = []
+    for rid in store.listdir(CLAIMED):
+        if store.exists(CLAIMED, rid, CLAIM_FILE) and (
+            store.exists(CLAIMED, rid, ORIGINAL) or _is_link(store, CLAIMED, rid, ORIGINAL)
+        ):
+            claims.append(_read_claim(store, rid))
+    return sorted(claims, key=lambda c: c.receipt_id)
+
+
+# --------------------------------------------------------------------------- process
+
+
+def process_claims(
+    store: SubmissionStore,
+    context: Context,
+    max_bytes: int,
+    on_filed: Callable[[Claim, str], None] | None = None,
+) -> IntakeReport:
+    """Validate every pending claim in one batch and file each into accepted/ or rejected/."""
+    import time
+
+    report = IntakeReport(compared_with_release=context.reference.release_id if context.reference else None)
+    claims = pending_claims(store)
+    if not claims:
+        return report
+    started = time.perf_counter()
+    received = [_received(store, c, max_bytes) for c in claims]
+    report.seconds["read"] = time.perf_counter() - started
+    started = time.perf_counter()
+    batch = validate_batch(received, context)
+    report.seconds["validate"] = time.perf_counter() - started
+    started = time.perf_counter()
+    for claim, verdict in zip(claims, batch.verdicts, strict=True):
+        if verdict.valid:
+            status = _file_accepted(store, claim, verdict, batch)
+        else:
+            status = _file_rejected(store, claim, verdict, batch)
+        if status == "accepted":
+            report.accepted += 1
+        elif status == "duplicate":
+            report.duplicates += 1
+        else:
+            report.rejected += 1
+        report.outcomes.append(
+            {"receipt_id": claim.receipt_id, "status": status, "submission_id": verdict.submission_id}
+        )
+        if on_filed:
+            on_filed(claim, status)  # tests inject crashes here
+        store.remove(CLAIMED, claim.receipt_id)
+    report.seconds["file"] = time.perf_counter() - started
+    return report
+
+
+def _received(store: SubmissionStore, claim: Claim, max_bytes: int) -> Received:
+    if claim.symlink:
+        return Received(claim.file_name, b"", size=None)
+    data = store.read_bytes(CLAIMED, claim.receipt_id, ORIGINAL, limit=max_bytes + 1)
+    return Received(claim.file_name, data, size=claim.bytes)
+
+
+def _receipt(claim: Claim, verdict: Verdict, batch: Batch, status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "format": RECEIPT_FORMAT,
+        "receipt_id": claim.receipt_id,
+        "status": status,
+        "file_name": claim.file_name,
+        "received_at": claim.received_at,
+        "sha256": claim.sha256,
+        "bytes": claim.bytes,
+        "submission_format": verdict.format,
+        "submission_id": verdict.submission_id,
+        "results": verdict.results,
+        "errors": len(verdict.errors),
+        "warnings": len(verdict.warnings),
+        "compared_with_release": batch.reference_release,
+        **extra,
+    }
+
+
+def _file_accepted(store: SubmissionStore, claim: Claim, verdict: Verdict, batch: Batch) -> str:
+    sid = verdict.submission_id
+    assert sid is not None and verdict.canonical is not None
+    home = (ACCEPTED, sid)
+    receipt_rel = (*home, "receipts", f"{claim.receipt_id}.json")
+    if store.exists(*receipt_rel):
+        return str(store.read_json(*receipt_rel)["status"])  # filed before a crash: only the claim is left
+    others = [n.removesuffix(".json") for n in store.listdir(*home, "receipts") if n.endswith(".json")]
+    others = sorted(o for o in others if o != claim.receipt_id)
+    status = "duplicate" if others else "accepted"
+    store.copy((CLAIMED, claim.receipt_id, ORIGINAL), (*home, "originals", claim.receipt_id))
+    if not store.exists(*home, "submission.json"):
+        store.write_bytes(verdict.canonical, *home, "submission.json")
+    extra: dict[str, Any] = {"warnings_list": [p.to_json_dict() for p in verdict.warnings]}
+    if others:
+        extra["duplicate_of"] = others[0]
+    store.write_json(_receipt(claim, verdict, batch, status, **extra), *receipt_rel)
+    return status
+
+
+def _file_rejected(store: SubmissionStore, claim: Claim, verdict: Verdict, batch: Batch) -> str:
+    from transforms.submissions.report import markdown_report
+
+    home = (REJECTED, claim.receipt_id)
+    if store.exists(*home, "receipt.json"):
+        return "rejected"
+    problems = verdict.problems
+    if claim.symlink:
+        problems = [
+            Problem(
+                claim.file_name,
+                "(file)",
+                "",
+                "a regular file",
+                "a symbolic link",
+                "send the file itself, not a link to it",
+                "error",
+                "file.symlink",
+            )
+        ]
+        verdict.problems = problems
+    store.copy((CLAIMED, claim.receipt_id, ORIGINAL), (*home, ORIGINAL))
+    store.write_json({"receipt_id": claim.receipt_id, **verdict.to_json_dict()}, *home, "report.json")
+    store.write_bytes(markdown_report([verdict], batch).encode("utf-8"), *home, "report.md")
+    store.write_json(_receipt(claim, verdict, batch, "rejected"), *home, "receipt.json")
+    return "rejected"
+
+
+# --------------------------------------------------------------------------- status
+
+
+def iter_receipts(store: SubmissionStore) -> Iterator[dict[str, Any]]:
+    """Every receipt in the store (accepted, duplicate, rejected)."""
+    for sid in store.listdir(ACCEPTED):
+        for name in store.listdir(ACCEPTED, sid, "receipts"):
+            if name.endswith(".json"):
+                yield store.read_json(ACCEPTED, sid, "receipts", name)
+    for rid in store.listdir(REJECTED):
+        if store.exists(REJECTED, rid, "receipt.json"):
+            yield store.read_json(REJECTED, rid, "receipt.json")
+
+
+def write_status(store: SubmissionStore) -> dict[str, Any]:
+    """Rebuild ``status.json``: every receipt's outcome, newest first (the public request status)."""
+    entries = []
+    for r in iter_receipts(store):
+        entries.append(
+            {
+                k: r.get(k)
+                for k in (
+                    "receipt_id",
+                    "status",
+                    "file_name",
+                    "received_at",
+                    "submission_id",
+                    "duplicate_of",
+                    "results",
+                    "errors",
+                    "warnings",
+                )
+            }
+        )
+    entries.sort(key=lambda e: str(e["receipt_id"]), reverse=True)
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[str(e["status"])] = counts.get(str(e["status"]), 0) + 1
+    status = {"format": "pwc-archive-intake-status/1", "counts": counts, "receipts": entries}
+    store.write_json(status, STATUS_FILE)
+    return status
+
+
+# --------------------------------------------------------------------------- one call
+
+
+def intake_context(settings: Any, today: date | None = None) -> Context:
+    """The validation context of a run: the project's suites and the store's latest release."""
+    from transforms.submissions.reader import Limits
+    from transforms.submissions.reference import open_reference
+
+    cache = Path(settings.work) / "reference" if "://" not in settings.work else None
+    return Context(
+        expectations=Path(settings.expectations),
+        limits=Limits(max_bytes=settings.max_submission_bytes),
+        reference=open_reference(settings.store, cache_dir=cache),
+        today=today,
+    )
+
+
+def run_intake(settings: Any, today: date | None = None) -> IntakeReport:
+    """Claim, validate and file every inbox file, then rebuild status.json (what the DAG's tasks do)."""
+    import time
+
+    store = SubmissionStore(settings.submissions)
+    started = time.perf_counter()
+    claimed, recovered = claim_inbox(store)
+    claim_seconds = time.perf_counter() - started
+    report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
+    report.claimed, report.recovered = claimed, recovered
+    report.seconds["claim"] = claim_seconds
+    if claimed or recovered or report.outcomes:
+        started = time.perf_counter()
+        write_status(store)
+        report.seconds["status"] = time.perf_counter() - started
+    return report
+
+
+# --------------------------------------------------------------------------- DAG steps (settings in, summaries out)
+
+
+def claim_step(settings: Any) -> dict[str, int]:
+    """Task 1: recover half-made claims, then claim every inbox file."""
+    claimed, recovered = claim_inbox(SubmissionStore(settings.submissions))
+    log.info("claimed %d inbox file(s), repaired %d claim(s)", claimed, recovered)
+    return {"claimed": claimed, "recovered_claims": recovered}
+
+
+def process_step(settings: Any, today: date | None = None) -> dict[str, Any]:
+    """Task 2: validate every pending claim in one batch, file each into accepted/ or rejected/."""
+    store = SubmissionStore(settings.submissions)
+    if not pending_claims(store):
+        return IntakeReport().to_json_dict()
+    report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
+    log.info(
+        "accepted %d, duplicates %d, rejected %d (compared with release %s)",
+        report.accepted,
+        report.duplicates,
+        report.rejected,
+        report.compared_with_release,
+    )
+    return report.to_json_dict()
+
+
+def status_step(settings: Any) -> dict[str, int]:
+    """Task 3: rebuild status.json from the receipts."""
+    return dict(write_status(SubmissionStore(settings.submissions))["counts"])

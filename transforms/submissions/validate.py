@@ -1,0 +1,576 @@
+"""The one submission validator: the CLI, the intake DAG and the nightly build all call :func:`validate_batch`.
+
+Three steps, for a whole batch of files at once:
+
+1. **Read** each file safely (:mod:`transforms.submissions.reader`: size, encoding,
+   duplicate keys, NaN, nesting, YAML aliases, control characters).
+2. **Structure**: recognise the format and check it with its JSON Schema, then
+   convert to the canonical form (:mod:`transforms.submissions.formats`).
+3. **Meaning**: flatten every submitted value into rows and run the Great
+   Expectations suites ``expectations/submission_*.json`` over the batch in ONE
+   GE run (names cleaned with the nightly build's SQL macros, values parsed by the
+   nightly build's parser, bounds from the metric registry, existing values and
+   names from the latest release). Each failing row comes back by its ``row_id``
+   and becomes a :class:`Problem` at its file, record and field.
+
+A file is valid when it has no ``error`` problem; warnings never refuse a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from transforms.errors import PwcError
+from transforms.submissions.problems import Problem, has_errors, show
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from transforms.submissions.reader import Limits
+    from transforms.submissions.reference import Reference
+    from transforms.validate.gate import GateReport
+
+SUITES = ("submission_results", "submission_papers")
+NAME_SUITE = "submission_names"
+"""Checked only when there is a release to compare names with."""
+EARLIEST_DATE = date(1900, 1, 1)
+MAX_SAME_WARNINGS = 3
+"""Per file and rule, the same found value is reported at this many places, then summarised."""
+
+_ISSUE_FIX = {
+    "missing": "give the number, or leave the metric out if the paper does not report it",
+    "multiple_numbers": "give one number per metric (e.g. the mean of '92.0 ± 1.3' is written 92.0;"
+    " a second setting is a second model or metric)",
+    "text": "a metric value is a number; put words in notes",
+    "not_finite": "give a finite number (NaN and infinity are not results)",
+    "unparseable": 'write the number plainly, e.g. 85.2, "85.2%" or "1.2M" (no ~, >, ? or notes in the value)',
+}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One file as received: its name (data, never opened) and its first bytes."""
+
+    name: str
+    data: bytes
+    """The file's bytes; callers may pass only the first ``max_bytes + 1`` of a larger file."""
+    size: int | None = None
+    """The file's real size when ``data`` was cut short."""
+
+
+@dataclass
+class Verdict:
+    """What the validator decided about one file."""
+
+    index: int
+    name: str
+    syntax: str | None = None
+    format: str | None = None
+    submission_id: str | None = None
+    canonical: bytes | None = None
+    problems: list[Problem] = field(default_factory=list)
+    results: int = 0
+    """Submitted metric values."""
+    papers: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return not has_errors(self.problems)
+
+    @property
+    def status(self) -> str:
+        """PASS (no problem), WARN (warnings only) or FAIL (an error)."""
+        if not self.valid:
+            return "FAIL"
+        return "WARN" if self.problems else "PASS"
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.name,
+            "status": self.status,
+            "valid": self.valid,
+            "format": self.format,
+            "syntax": self.syntax,
+            "submission_id": self.submission_id,
+            "results": self.results,
+            "papers": self.papers,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [p.to_json_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class Batch:
+    """Every verdict of one validation run, and what they were compared with."""
+
+    verdicts: list[Verdict]
+    reference_release: str | None
+    today: date
+    seconds: dict[str, float] = field(default_factory=dict)
+    gate: dict[str, Any] | None = None
+    """The GE report's statistics (expectations evaluated / failed)."""
+
+    @property
+    def valid(self) -> bool:
+        return all(v.valid for v in self.verdicts)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "files": len(self.verdicts),
+            "invalid_files": sum(not v.valid for v in self.verdicts),
+            "compared_with_release": self.reference_release,
+            "today": self.today.isoformat(),
+            "great_expectations": self.gate,
+            "verdicts": [v.to_json_dict() for v in self.verdicts],
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a validation run needs besides the files."""
+
+    expectations: Path
+    limits: Limits | None = None
+    reference: Reference | None = None
+    today: date | None = None
+    """Dates after this are in the future (default: today, UTC)."""
+
+
+def validate_batch(items: Sequence[Received], context: Context) -> Batch:
+    """Validate every file; one Great Expectations run covers the whole batch."""
+    from transforms.submissions.formats import canonical_bytes, convert, submission_id
+    from transforms.submissions.reader import Limits, Unreadable, read_document
+
+    limits = context.limits or Limits()
+    today = context.today or datetime.now(UTC).date()
+    started = time.perf_counter()
+    verdicts: list[Verdict] = []
+    canonical: dict[int, dict[str, Any]] = {}
+    for index, item in enumerate(items):
+        verdict = Verdict(index=index, name=item.name)
+        verdicts.append(verdict)
+        data = item.data
+        if item.size is not None and item.size > len(data) and len(data) <= limits.max_bytes:
+            # Cut short below the limit by the caller: make the reader see it is too large.
+            data = data + b"\0" * (limits.max_bytes + 1 - len(data))
+        try:
+            verdict.syntax, document = read_document(item.name, data, limits)
+        except Unreadable as exc:
+            verdict.problems.extend(_with_size(exc.problems, item))
+            continue
+        converted = convert(item.name, document)
+        verdict.format = converted.format
+        verdict.problems.extend(converted.problems)
+        if converted.canonical is not None and not has_errors(converted.problems):
+            canonical[index] = converted.canonical
+            verdict.canonical = canonical_bytes(converted.canonical)
+            verdict.submission_id = submission_id(converted.canonical)
+    seconds = {"read_and_structure": time.perf_counter() - started}
+
+    batch = Batch(verdicts, context.reference.release_id if context.reference else None, today, seconds)
+    if canonical:
+        started = time.perf_counter()
+        _check_meaning(verdicts, canonical, context, today, batch)
+        seconds["meaning"] = time.perf_counter() - started
+    for v in verdicts:
+        v.problems.sort(key=lambda p: (p.severity != "error", _record_order(p.record), p.field, p.code))
+    return batch
+
+
+def _with_size(problems: list[Problem], item: Received) -> list[Problem]:
+    if item.size is None:
+        return problems
+    return [
+        Problem(p.file, p.record, p.field, p.expected, f"{item.size:,} bytes", p.fix, p.severity, p.code)
+        if p.code == "file.too_large"
+        else p
+        for p in problems
+    ]
+
+
+def _record_order(record: str) -> tuple[Any, ...]:
+    head, _, rest = record.partition("[")
+    number = rest.split("]")[0]
+    return (head, int(number) if number.isdigit() else -1, record)
+
+
+# --------------------------------------------------------------------------- meaning (GE)
+
+
+@dataclass
+class _Row:
+    file_index: int
+    record: str
+    field: str
+    paper_record: str
+
+
+def _check_meaning(
+    verdicts: list[Verdict],
+    canonical: dict[int, dict[str, Any]],
+    context: Context,
+    today: date,
+    batch: Batch,
+) -> None:
+    import duckdb
+
+    from transforms.build.sqlrunner import create_macros
+    from transforms.validate.gate import run_gate
+
+    con = duckdb.connect()
+    try:
+        create_macros(con)
+        rows, papers = _load_rows(con, verdicts, canonical)
+        names = _attach_reference(con, context.reference)
+        _build_tables(con, with_reference=names is not None)
+        tables = list(SUITES) + ([NAME_SUITE] if names is not None else [])
+        parameters: dict[str, Any] = {"today": today, "earliest_date": EARLIEST_DATE}
+        if names is not None:
+            parameters.update({f"ids__{t}__name": frozenset(v) for t, v in names.items()})
+        report = run_gate(
+            con, context.expectations, tables=tables, parameters=parameters, index_column="row_id"
+        )
+        batch.gate = report.to_json_dict()["statistics"]
+        _problems_from_report(con, report, verdicts, rows, papers, names, context.reference)
+    finally:
+        con.close()
+
+
+def _load_rows(
+    con: duckdb.DuckDBPyConnection, verdicts: list[Verdict], canonical: dict[int, dict[str, Any]]
+) -> tuple[list[_Row], list[_Row]]:
+    """Flatten every canonical submission into in-memory tables ``flat_results`` and ``flat_papers``."""
+    import pyarrow as pa
+
+    from transforms.normalize.metrics import lookup
+    from transforms.normalize.values import parse_metric_value, value_text
+    from transforms.submissions.formats import flatten_results, papers
+
+    rows: list[_Row] = []
+    paper_rows: list[_Row] = []
+    results: dict[str, list[Any]] = defaultdict(list)
+    paper_cols: dict[str, list[Any]] = defaultdict(list)
+    for index, doc in canonical.items():
+        flat = flatten_results(doc)
+        verdicts[index].results = len(flat)
+        for r in flat:
+            parsed = parse_metric_value(r.value)
+            info = lookup(r.metric, r.task)
+            paper = r.paper or {}
+            results["row_id"].append(len(rows))
+            results["file_index"].append(index)
+            results["task_raw"].append(r.task)
+            results["dataset_raw"].append(r.dataset)
+            results["model_raw"].append(r.model)
+            results["metric_raw"].append(r.metric)
+            results["paper_arxiv"].append(_text(paper.get("arxiv_id")))
+            results["paper_url"].append(_text(paper.get("url")))
+            results["paper_title"].append(_text(paper.get("title")))
+            results["value_raw"].append(value_text(r.value))
+            results["value"].append(parsed.value)
+            results["value_issue"].append(parsed.issue)
+            results["is_percent"].append(parsed.is_percent)
+            results["unit"].append(info.unit)
+            results["min_value"].append(info.min_value)
+            results["max_value"].append(info.max_value)
+            rows.append(_Row(index, r.record, r.field, r.paper_record))
+        listed = papers(doc)
+        verdicts[index].papers = len(listed)
+        for record, paper in listed:
+            date_raw = paper.get("date")
+            if date_raw is None:
+                continue
+            paper_cols["row_id"].append(len(paper_rows))
+            paper_cols["file_index"].append(index)
+            paper_cols["date_raw"].append(str(date_raw))
+            paper_rows.append(_Row(index, record, "date", record))
+    results_schema = pa.schema(
+        [("row_id", pa.int64()), ("file_index", pa.int32())]
+        + [(c, pa.string()) for c in ("task_raw", "dataset_raw", "model_raw", "metric_raw")]
+        + [(c, pa.string()) for c in ("paper_arxiv", "paper_url", "paper_title", "value_raw")]
+        + [("value", pa.float64()), ("value_issue", pa.string()), ("is_percent", pa.bool_())]
+        + [("unit", pa.string()), ("min_value", pa.float64()), ("max_value", pa.float64())]
+    )
+    papers_schema = pa.schema([("row_id", pa.int64()), ("file_index", pa.int32()), ("date_raw", pa.string())])
+    flat_results = pa.Table.from_pydict(
+        {name: results.get(name, []) for name in results_schema.names}, schema=results_schema
+    )
+    flat_papers = pa.Table.from_pydict(
+        {name: paper_cols.get(name, []) for name in papers_schema.names}, schema=papers_schema
+    )
+    con.register("_flat_results", flat_results)
+    con.register("_flat_papers", flat_papers)
+    con.execute("CREATE TABLE flat_results AS SELECT * FROM _flat_results")
+    con.execute("CREATE TABLE flat_papers AS SELECT * FROM _flat_papers")
+    con.unregister("_flat_results")
+    con.unregister("_flat_papers")
+    return rows, paper_rows
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _attach_reference(
+    con: duckdb.DuckDBPyConnection, reference: Reference | None
+) -> dict[str, set[str]] | None:
+    """Attach the latest release read-only; its task/dataset/metric names (None without a release)."""
+    if reference is None:
+        return None
+    from transforms.build.sqlrunner import sql_literal
+
+    try:
+        con.execute(f"ATTACH {sql_literal(str(reference.duckdb_path))} AS ref (READ_ONLY)")
+    except Exception as exc:  # duckdb raises IOException, SerializationException, ...
+        raise PwcError(
+            f"{reference.duckdb_path}: cannot open release {reference.release_id} to compare with: {exc}"
+        ) from exc
+    names: dict[str, set[str]] = {}
+    for table in ("tasks", "datasets", "metrics"):
+        names[table] = {r[0] for r in con.execute(f"SELECT name FROM ref.{table}").fetchall()}
+    return names
+
+
+def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
+    """The frames the suites check, from the flat tables (same cleaning and identity as the release)."""
+    con.execute(
+        """
+        CREATE TABLE keyed AS
+        SELECT
+            *,
+            coalesce(nullif(clean_name(task_raw), ''), '(unnamed task)') AS task,
+            coalesce(nullif(clean_name(dataset_raw), ''), '(unnamed dataset)') AS dataset,
+            coalesce(clean_name(model_raw), '') AS model,
+            coalesce(nullif(clean_name(metric_raw), ''), '(unnamed metric)') AS metric,
+            paper_key(coalesce(clean_arxiv_id(paper_arxiv), arxiv_from_url(paper_url)), paper_url, paper_title)
+                AS paper_key,
+            CASE WHEN is_percent AND unit = 'fraction' THEN value / 100 ELSE value END AS value_in_unit
+        FROM flat_results
+        """
+    )
+    if with_reference:
+        existing = """
+        existing AS (
+            SELECT
+                k.row_id,
+                r.value, r.value_raw, r.result_id,
+                row_number() OVER (
+                    PARTITION BY k.row_id
+                    ORDER BY (r.value IS NOT DISTINCT FROM k.value) DESC, r.value, r.result_id
+                ) AS rank
+            FROM keyed AS k
+            JOIN ref.results AS r
+              ON r.identity_id = result_identity_id(k.task, k.dataset, k.paper_key, k.model, k.metric)
+        ),
+        best AS (SELECT * FROM existing WHERE rank = 1)
+        """
+        join = "LEFT JOIN best ON best.row_id = k.row_id"
+        cols = "best.value AS existing_value, best.value_raw AS existing_value_raw, best.result_id AS existing_result_id"
+    else:
+        existing = "none AS (SELECT 1)"
+        join = ""
+        cols = (
+            "NULL::DOUBLE AS existing_value, NULL::VARCHAR AS existing_value_raw,"
+            " NULL::VARCHAR AS existing_result_id"
+        )
+    con.execute(
+        f"""
+        CREATE TABLE submission_results AS
+        WITH {existing}
+        SELECT
+            k.row_id, k.file_index, k.task, k.dataset, k.model, k.metric, k.paper_key,
+            k.value_raw, k.value, k.value_issue, k.is_percent, k.unit, k.min_value, k.max_value,
+            k.value_in_unit, {cols}
+        FROM keyed AS k {join}
+        ORDER BY k.row_id
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE submission_papers AS
+        SELECT row_id, file_index, date_raw, try_strptime(date_raw, '%Y-%m-%d')::DATE AS date
+        FROM flat_papers ORDER BY row_id
+        """
+    )
+    if with_reference:
+        con.execute(
+            "CREATE TABLE submission_names AS SELECT row_id, task, dataset, metric FROM submission_results"
+        )
+
+
+# --------------------------------------------------------------------------- failures -> problems
+
+
+def _problems_from_report(
+    con: duckdb.DuckDBPyConnection,
+    report: GateReport,
+    verdicts: list[Verdict],
+    rows: list[_Row],
+    paper_rows: list[_Row],
+    names: dict[str, set[str]] | None,
+    reference: Reference | None,
+) -> None:
+    frames = {
+        "submission_results": _fetch(con, "submission_results"),
+        "submission_papers": _fetch(con, "submission_papers"),
+    }
+    frames["submission_names"] = frames["submission_results"]
+    suggester = _Suggester(names or {})
+    for table, table_report in report.tables.items():
+        for e in table_report.expectations:
+            if e.success:
+                continue
+            meta = e.meta
+            code = str(meta.get("code") or e.type)
+            if e.exception or not e.unexpected_index:
+                # An expectation that could not run, or a table-level failure: a bug, not bad input.
+                raise PwcError(
+                    f"submission suite {table}.json: {e.describe()} failed without naming rows"
+                    f" ({e.exception or e.observed_value}); the validator and the suite disagree"
+                )
+            frame = frames[table]
+            places = paper_rows if table == "submission_papers" else rows
+            seen: dict[tuple[int, str], int] = defaultdict(int)
+            reported: set[tuple[int, str, str]] = set()
+            first_of = _first_occurrences(frame, e.unexpected_index) if code == "result.duplicate" else {}
+            for row_id in e.unexpected_index:
+                row = frame[int(row_id)]
+                place = places[int(row_id)]
+                if code == "result.duplicate":
+                    first = first_of[int(row_id)]
+                    if first == int(row_id):
+                        continue  # the first listing is fine; each repeat is reported
+                    row = {**row, "first_record": places[first].record}
+                problem = _problem(code, meta, row, place, verdicts, suggester, reference)
+                once = (place.file_index, problem.record + "." + problem.field, problem.found)
+                if once in reported:
+                    continue  # e.g. one unknown task named once, seen by every metric of the result
+                reported.add(once)
+                key = (place.file_index, problem.found)
+                seen[key] += 1
+                if problem.severity == "warning" and seen[key] > MAX_SAME_WARNINGS:
+                    continue
+                verdicts[place.file_index].problems.append(problem)
+            for (file_index, found), count in seen.items():
+                if count > MAX_SAME_WARNINGS and str(meta.get("severity")) == "warning":
+                    verdicts[file_index].problems.append(
+                        Problem(
+                            verdicts[file_index].name,
+                            "(file)",
+                            "",
+                            str(meta.get("expected", "")),
+                            f"{found} at {count - MAX_SAME_WARNINGS} more places",
+                            str(meta.get("fix", "")),
+                            "warning",
+                            code,
+                        )
+                    )
+
+
+def _first_occurrences(frame: list[dict[str, Any]], row_ids: list[Any]) -> dict[int, int]:
+    """For each duplicated row, the first row (lowest id) with the same result identity."""
+    first: dict[tuple[Any, ...], int] = {}
+    out: dict[int, int] = {}
+    for row_id in sorted(int(r) for r in row_ids):
+        row = frame[row_id]
+        key = tuple(row[k] for k in ("file_index", "task", "dataset", "paper_key", "model", "metric"))
+        out[row_id] = first.setdefault(key, row_id)
+    return out
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:
+    cursor = con.execute(f"SELECT * FROM {table} ORDER BY row_id")
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _problem(
+    code: str,
+    meta: dict[str, Any],
+    row: dict[str, Any],
+    place: _Row,
+    verdicts: list[Verdict],
+    suggester: _Suggester,
+    reference: Reference | None,
+) -> Problem:
+    severity = "warning" if meta.get("severity") == "warning" else "error"
+    expected = str(meta.get("expected", meta.get("why", "")))
+    fix = str(meta.get("fix", ""))
+    record, fld = place.record, place.field
+    found = show(row.get("value_raw"))
+    if code == "value.unparsed":
+        found = f"{show(row['value_raw'])} ({row['value_issue'].replace('_', ' ')})"
+        fix = _ISSUE_FIX.get(str(row["value_issue"]), fix)
+    elif code in ("value.below_min", "value.above_max"):
+        low, high = row["min_value"], row["max_value"]
+        unit = row["unit"] or "value"
+        expected = f"{row['metric']} is a {unit} metric: a value in [{_num(low)}, {_num(high)}]"
+        found = f"{show(row['value_raw'])} (read as {_num(row['value_in_unit'])})"
+    elif code == "result.duplicate":
+        found = f"{show(row['metric'])} for model {show(row['model'])} again; first listed at {row['first_record']}"
+    elif code == "result.conflict":
+        rid = reference.release_id if reference else "?"
+        expected = (
+            f"{show(row['existing_value_raw'])} as in release {rid} (result {row['existing_result_id']})"
+        )
+        found = show(row["value_raw"])
+    elif code in ("date.invalid", "date.out_of_range"):
+        found = show(row["date_raw"])
+        if code == "date.out_of_range" and row["date"] is not None and row["date"] > EARLIEST_DATE:
+            expected = "a date that is not in the future"
+        elif code == "date.out_of_range":
+            expected = f"a date on or after {EARLIEST_DATE.isoformat()}"
+    elif code.startswith("name.unknown_"):
+        kind = code.removeprefix("name.unknown_")
+        column = {"task": "task", "dataset": "dataset", "metric": "metric"}[kind]
+        value = str(row[column])
+        found = show(value)
+        fld = column if column != "metric" else fld
+        hint = suggester.suggest(kind + "s", value)
+        if hint:
+            fix = f"did you mean {show(hint)}? " + fix
+    return Problem(verdicts[place.file_index].name, record, fld, expected, found, fix, severity, code)  # type: ignore[arg-type]
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "…"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class _Suggester:
+    """Close names from the latest release: case-insensitive exact match first, then difflib."""
+
+    def __init__(self, names: dict[str, set[str]]) -> None:
+        self.names = {k: sorted(v) for k, v in names.items()}
+        self.lowered = {k: {n.lower(): n for n in v} for k, v in names.items()}
+        self.cache: dict[tuple[str, str], str | None] = {}
+
+    def suggest(self, kind: str, value: str) -> str | None:
+        key = (kind, value)
+        if key not in self.cache:
+            exact = self.lowered.get(kind, {}).get(value.lower())
+            if exact is not None:
+                self.cache[key] = exact
+            else:
+                lowered = list(self.lowered.get(kind, {}))
+                close = difflib.get_close_matches(value.lower(), lowered, n=1, cutoff=0.75)
+                self.cache[key] = self.lowered[kind][close[0]] if close else None
+        return self.cache[key]
