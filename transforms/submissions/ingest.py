@@ -301,5 +301,6 @@ def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[s
     if "submissions" not in entry.tables:
         return entry.release_id, []
     data = as_store(store).read_bytes(f"{entry.release_id}/parquet/submissions.parquet")
-    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"])
+    # One thread: a pyarrow thread pool still winding down at exit can abort a short CLI process.
+    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"], use_threads=False)
     return entry.release_id, table.to_pylist()

@@ -450,7 +450,9 @@ def write_status(store: SubmissionStore) -> dict[str, Any]:
     for e in entries:
         counts[str(e["status"])] = counts.get(str(e["status"]), 0) + 1
     status = {"format": "pwc-archive-intake-status/1", "counts": counts, "receipts": entries}
-    store.write_json(status, STATUS_FILE)
+    data = (json.dumps(status, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    if not store.exists(STATUS_FILE) or store.read_bytes(STATUS_FILE) != data:
+        store.write_bytes(data, STATUS_FILE)  # a run that changed nothing leaves the file alone
     return status
 
 

@@ -77,7 +77,8 @@ def _summary(batch: Batch) -> str:
 
 def json_report(batch: Batch) -> str:
     """The machine-readable report (``--format json``): stable keys, one object."""
-    return json.dumps(batch.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # ASCII only: a bidi override or C1 control in a file name cannot reach a terminal raw.
+    return json.dumps(batch.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
 def md_escape(text: str) -> str:

@@ -122,7 +122,8 @@ def _published_in(release_store: str, sid: str) -> tuple[str | None, str | None]
     import pyarrow.parquet as pq
 
     data = as_store(release_store).read_bytes(f"{entry.release_id}/parquet/submissions.parquet")
-    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"])
+    # One thread: a pyarrow thread pool still winding down at exit can abort a short CLI process.
+    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"], use_threads=False)
     for s, first in zip(
         table.column("submission_id").to_pylist(), table.column("first_release").to_pylist(), strict=True
     ):

@@ -405,8 +405,13 @@ def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
     con.execute(
         """
         CREATE TABLE submission_papers AS
-        SELECT row_id, file_index, date_raw, try_strptime(date_raw, '%Y-%m-%d')::DATE AS date
-        FROM flat_papers ORDER BY row_id
+        WITH parsed AS (
+            SELECT row_id, file_index, date_raw, try_strptime(date_raw, '%Y-%m-%d')::DATE AS date
+            FROM flat_papers
+        )
+        -- Year 0 parses in DuckDB but not in Python: it is no real date (the strftime check says so).
+        SELECT row_id, file_index, date_raw, CASE WHEN year(date) >= 1 THEN date END AS date
+        FROM parsed ORDER BY row_id
         """
     )
     if with_reference:
