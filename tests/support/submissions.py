@@ -50,9 +50,13 @@ def make_mixed_inbox(inbox: Path, max_bytes: int = 2_000_000) -> dict[str, str]:
     (inbox / "submission.resent.json").write_text(json.dumps(doc, sort_keys=True), encoding="utf-8")
     for path in COMMUNITY.glob("*.json"):
         shutil.copy(path, inbox / path.name)
-    (inbox / "not-utf8.json").write_bytes(b'{"schema_version": 1, "license": "CC-BY-SA-4.0", "x": "\xff\xfe"}')
+    (inbox / "not-utf8.json").write_bytes(
+        b'{"schema_version": 1, "license": "CC-BY-SA-4.0", "x": "\xff\xfe"}'
+    )
     (inbox / "nan.json").write_text('{"schema_version": 1, "results": [{"metrics": {"Top-1": NaN}}]}')
-    (inbox / "duplicate-keys.json").write_text('{"schema_version": 1, "license": "CC-BY-SA-4.0", "license": "MIT"}')
+    (inbox / "duplicate-keys.json").write_text(
+        '{"schema_version": 1, "license": "CC-BY-SA-4.0", "license": "MIT"}'
+    )
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
         for i in range(8)

@@ -55,21 +55,33 @@ RECEIPT_FORMAT = "pwc-archive-receipt/1"
 @dataclass(frozen=True)
 class Claim:
     receipt_id: str
-    file_name: str
+    inbox_name: str
+    """The name in the inbox exactly (may hold surrogate escapes for bytes that are not UTF-8)."""
     sha256: str
     bytes: int
     received_at: str
     symlink: bool = False
 
+    @property
+    def file_name(self) -> str:
+        """The name as text, bytes that are not UTF-8 shown as \\xNN: what receipts and reports say."""
+        return display_name(self.inbox_name)
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "receipt_id": self.receipt_id,
             "file_name": self.file_name,
+            "inbox_name_hex": self.inbox_name.encode("utf-8", "surrogateescape").hex(),
             "sha256": self.sha256,
             "bytes": self.bytes,
             "received_at": self.received_at,
             "symlink": self.symlink,
         }
+
+
+def display_name(name: str) -> str:
+    """A file name as printable UTF-8 text (undecodable bytes as ``\\xNN``)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -172,9 +184,11 @@ class SubmissionStore:
         names: list[str] = []
         if self.local:
             for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                # A link to a folder is never entered (never followed) but claimed like a file: rejected.
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in links)
                 rel = os.path.relpath(dirpath, base)
-                for name in filenames:
+                for name in [*filenames, *links]:
                     if name.startswith("."):
                         continue
                     names.append(name if rel == "." else posixpath.join(Path(rel).as_posix(), name))
@@ -200,6 +214,18 @@ class SubmissionStore:
                 digest.update(block)
                 size += len(block)
         return digest.hexdigest(), size, False
+
+    def newer_than(self, moment: str, *parts: str) -> bool:
+        """Whether a file was modified after ``moment`` (ISO time); False when the store cannot tell."""
+        info = self.fs.info(self.path(*parts))
+        stamp = info.get("mtime") or info.get("LastModified") or info.get("created")
+        try:
+            when = stamp if isinstance(stamp, datetime) else datetime.fromtimestamp(float(stamp), UTC)
+        except (TypeError, ValueError):
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when > datetime.fromisoformat(moment)
 
     def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
         target = self.path(*dst)
@@ -230,21 +256,31 @@ def recover_claims(store: SubmissionStore) -> int:
             repaired += 1
             continue
         claim = _read_claim(store, rid)
-        in_inbox = (
-            store.exists(INBOX, claim.file_name)
-            and store.fingerprint(INBOX, claim.file_name)[0] == claim.sha256
-        )
+        name = claim.inbox_name
+        in_inbox = store.exists(INBOX, name) and store.fingerprint(INBOX, name)[0] == claim.sha256
         has_original = store.exists(CLAIMED, rid, ORIGINAL) or _is_link(store, CLAIMED, rid, ORIGINAL)
-        if has_original and in_inbox:
-            store.remove(INBOX, claim.file_name)  # copied but not yet deleted (object storage)
+        if (
+            has_original
+            and in_inbox
+            and not _move_is_atomic(store)
+            and not store.newer_than(claim.received_at, INBOX, name)
+        ):
+            # Object storage moves by copy + delete: the crash fell in between. (Locally a move is
+            # atomic, so the same bytes in the inbox are a resend: they are claimed as new later.)
+            store.remove(INBOX, name)
             repaired += 1
         elif not has_original and in_inbox:
-            store.move((INBOX, claim.file_name), (CLAIMED, rid, ORIGINAL))
+            store.move((INBOX, name), (CLAIMED, rid, ORIGINAL))
             repaired += 1
         elif not has_original:
             store.remove(CLAIMED, rid)  # the file is gone from the inbox and was never taken
             repaired += 1
     return repaired
+
+
+def _move_is_atomic(store: SubmissionStore) -> bool:
+    """A local move is one rename; object storage copies, then deletes (a crash can fall between)."""
+    return store.local
 
 
 def claim_inbox(store: SubmissionStore, now: Callable[[], datetime] | None = None) -> tuple[int, int]:
@@ -272,9 +308,10 @@ def _is_link(store: SubmissionStore, *parts: str) -> bool:
 
 def _read_claim(store: SubmissionStore, rid: str) -> Claim:
     data = store.read_json(CLAIMED, rid, CLAIM_FILE)
+    raw = data.get("inbox_name_hex")
     return Claim(
         receipt_id=str(data["receipt_id"]),
-        file_name=str(data["file_name"]),
+        inbox_name=bytes.fromhex(raw).decode("utf-8", "surrogateescape") if raw else str(data["file_name"]),
         sha256=str(data["sha256"]),
         bytes=int(data["bytes"]),
         received_at=str(data["received_at"]),
@@ -484,10 +521,11 @@ def run_intake(settings: Any, today: date | None = None) -> IntakeReport:
     report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
     report.claimed, report.recovered = claimed, recovered
     report.seconds["claim"] = claim_seconds
-    if claimed or recovered or report.outcomes:
-        started = time.perf_counter()
-        write_status(store)
-        report.seconds["status"] = time.perf_counter() - started
+    # Always: a crash after filing and before the status is repaired by the next run
+    # (write_status leaves the file alone when nothing changed).
+    started = time.perf_counter()
+    write_status(store)
+    report.seconds["status"] = time.perf_counter() - started
     return report
 
 
