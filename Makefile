@@ -39,8 +39,8 @@ test-fast: setup
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not integration and not airflow and not slow" $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check transforms dags tests benchmarks
-	$(BIN)/ruff format --check transforms dags tests benchmarks
+	$(BIN)/ruff check transforms dags tests benchmarks scripts
+	$(BIN)/ruff format --check transforms dags tests benchmarks scripts
 	$(BIN)/mypy
 
 docs: setup
@@ -48,6 +48,7 @@ docs: setup
 
 bench: setup
 	$(BIN)/python benchmarks/build_stages.py
+	$(BIN)/python benchmarks/intake.py
 
 ## The Airflow UI on the same DAGs (http://localhost:8080; login printed by Airflow).
 airflow-ui: setup
@@ -55,3 +56,4 @@ airflow-ui: setup
 
 clean:
 	rm -rf .work .airflow releases/[0-9]* releases/*.json releases/.staging
+	find submissions -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
