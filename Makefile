@@ -56,4 +56,3 @@ airflow-ui: setup
 
 clean:
 	rm -rf .work .airflow releases/[0-9]* releases/*.json releases/.staging
-	find submissions -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
