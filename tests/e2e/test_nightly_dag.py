@@ -223,7 +223,9 @@ def test_manifest_row_counts_match_the_duckdb_file(site: Site, first_run: Run) -
     finally:
         con.close()
     assert counts == {name: t["row_count"] for name, t in tables.items()}
-    assert all(n > 0 for n in counts.values()), counts
+    # No submissions were accepted in this test's root: that table alone may be empty.
+    assert all(n > 0 for name, n in counts.items() if name != "submissions"), counts
+    assert counts["submissions"] == 0
 
 
 # ----------------------------------------------------------------------------- a rebuild
