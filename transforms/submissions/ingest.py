@@ -282,13 +282,10 @@ def _append(
 
 def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[str, Any]]] | None:
     """The newest release before ``release_id`` and its submissions (id, first release), if any."""
-    import io
-
-    import pyarrow.parquet as pq
-
-    from transforms.client.store import as_store, list_releases
+    from transforms.client.store import list_releases
     from transforms.errors import ReleaseNotFound
     from transforms.publish.manifest import release_sort_key
+    from transforms.submissions.reference import published_submissions
 
     try:
         entries = list_releases(store)
@@ -297,10 +294,6 @@ def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[s
     earlier = [e for e in entries if release_sort_key(e.release_id) < release_sort_key(release_id)]
     if not earlier:
         return None
-    entry = earlier[-1]
-    if "submissions" not in entry.tables:
-        return entry.release_id, []
-    data = as_store(store).read_bytes(f"{entry.release_id}/parquet/submissions.parquet")
-    # One thread: a pyarrow thread pool still winding down at exit can abort a short CLI process.
-    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"], use_threads=False)
-    return entry.release_id, table.to_pylist()
+    previous = earlier[-1].release_id
+    firsts = published_submissions(store, previous)
+    return previous, [{"submission_id": s, "first_release": f} for s, f in sorted(firsts.items())]

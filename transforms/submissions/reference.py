@@ -81,3 +81,25 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def published_submissions(store: str, release_id: str) -> dict[str, str]:
+    """submission id -> first release, from release ``release_id``'s ``submissions`` table.
+
+    Empty for a release from before submissions were published (schema < 1.1).
+    """
+    import io
+
+    import pyarrow.parquet as pq
+
+    from transforms.client.store import as_store, find_release
+
+    entry = find_release(store, release_id)
+    if "submissions" not in entry.tables:
+        return {}
+    data = as_store(store).read_bytes(f"{entry.release_id}/parquet/submissions.parquet")
+    # One thread: a pyarrow thread pool still winding down at exit can abort a short CLI process.
+    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"], use_threads=False)
+    ids = table.column("submission_id").to_pylist()
+    firsts = table.column("first_release").to_pylist()
+    return {str(s): str(f) for s, f in zip(ids, firsts, strict=True)}

@@ -6,7 +6,6 @@ Reads the submissions root (receipts) and the release store's latest release
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,24 +108,13 @@ def _accepted(store: SubmissionStore, sid: str, release_store: str, query: str) 
 
 def _published_in(release_store: str, sid: str) -> tuple[str | None, str | None]:
     """(latest release id, release the submission first appeared in) from the store's latest release."""
-    from transforms.client.store import as_store, find_release, list_releases
+    from transforms.client.store import find_release, list_releases
+    from transforms.submissions.reference import published_submissions
 
     try:
         if not list_releases(release_store):
             return None, None
     except ReleaseNotFound:
         return None, None
-    entry = find_release(release_store, "latest")
-    if "submissions" not in entry.tables:
-        return entry.release_id, None  # a release from before submissions were published
-    import pyarrow.parquet as pq
-
-    data = as_store(release_store).read_bytes(f"{entry.release_id}/parquet/submissions.parquet")
-    # One thread: a pyarrow thread pool still winding down at exit can abort a short CLI process.
-    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"], use_threads=False)
-    for s, first in zip(
-        table.column("submission_id").to_pylist(), table.column("first_release").to_pylist(), strict=True
-    ):
-        if s == sid:
-            return entry.release_id, str(first)
-    return entry.release_id, None
+    latest = find_release(release_store, "latest").release_id
+    return latest, published_submissions(release_store, latest).get(sid)
