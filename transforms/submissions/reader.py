@@ -84,19 +84,23 @@ class Unreadable(SourceError):
         return type(self), (self.problems,)
 
 
-def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[Syntax, Any]:
+def read_document(
+    name: str, data: bytes, limits: Limits = Limits(), size: int | None = None
+) -> tuple[Syntax, Any]:
     """Parse one submitted file.
 
     ``name`` is the file name as received and is only used in problems and to pick
     the syntax (``.json`` -> JSON, ``.yaml``/``.yml`` -> YAML, otherwise JSON when
     the text starts with ``{`` or ``[``). ``data`` may hold one byte more than
     ``limits.max_bytes`` so that an oversized file is recognised without reading it
-    all. Returns ``(syntax, document)`` with a mapping or list at the top, made only
+    all; ``size`` is the file's real size when the caller knows it (it is what a
+    refusal reports). Returns ``(syntax, document)`` with a mapping or list at the top, made only
     of dict (text keys), list, str, int, float, bool and None. Raises
     :class:`Unreadable` with every problem found (syntax errors stop at the first).
     """
-    if len(data) > limits.max_bytes:
-        raise Unreadable([_too_large(name, data, limits)])
+    real = max(len(data), size or 0)
+    if real > limits.max_bytes:
+        raise Unreadable([_too_large(name, real, exact=size is not None, limits=limits)])
     text = _decode(name, data)
     if not text.strip(_WHITESPACE):
         raise Unreadable([_empty(name, data, "only whitespace" if data else "0 bytes")])
@@ -207,13 +211,13 @@ def _one(name: str, *, code: str, expected: str, found: str, fix: str) -> Proble
     return located(name, _FILE, expected=expected, found=found, fix=fix, code=code)
 
 
-def _too_large(name: str, data: bytes, limits: Limits) -> Problem:
+def _too_large(name: str, size: int, exact: bool, limits: Limits) -> Problem:
     megabytes = limits.max_bytes / 1_000_000
     return _one(
         name,
         code="file.too_large",
         expected=f"a file of at most {limits.max_bytes:,} bytes ({megabytes:g} MB)",
-        found=f"at least {len(data):,} bytes",
+        found=f"{size:,} bytes" if exact else f"at least {size:,} bytes",
         fix=(
             f"split the submission into several files of at most {megabytes:g} MB each "
             "(for example one file per paper or per task), or ask the maintainers to accept a larger file"

@@ -166,14 +166,10 @@ def validate_batch(items: Sequence[Received], context: Context) -> Batch:
     for index, item in enumerate(items):
         verdict = Verdict(index=index, name=item.name)
         verdicts.append(verdict)
-        data = item.data
-        if item.size is not None and item.size > len(data) and len(data) <= limits.max_bytes:
-            # Cut short below the limit by the caller: make the reader see it is too large.
-            data = data + b"\0" * (limits.max_bytes + 1 - len(data))
         try:
-            verdict.syntax, document = read_document(item.name, data, limits)
+            verdict.syntax, document = read_document(item.name, item.data, limits, size=item.size)
         except Unreadable as exc:
-            verdict.problems.extend(_with_size(exc.problems, item))
+            verdict.problems.extend(exc.problems)
             continue
         converted = convert(item.name, document)
         verdict.format = converted.format
@@ -192,17 +188,6 @@ def validate_batch(items: Sequence[Received], context: Context) -> Batch:
     for v in verdicts:
         v.problems.sort(key=lambda p: (p.severity != "error", _record_order(p.record), p.field, p.code))
     return batch
-
-
-def _with_size(problems: list[Problem], item: Received) -> list[Problem]:
-    if item.size is None:
-        return problems
-    return [
-        Problem(p.file, p.record, p.field, p.expected, f"{item.size:,} bytes", p.fix, p.severity, p.code)
-        if p.code == "file.too_large"
-        else p
-        for p in problems
-    ]
 
 
 def _record_order(record: str) -> tuple[Any, ...]:
