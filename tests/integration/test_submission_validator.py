@@ -722,3 +722,28 @@ def test_json_report_never_prints_a_raw_bidi_override_from_a_file_name(context: 
     out = json_report(batch)
     assert json.loads(out)["verdicts"][0]["file"] == name  # bots still get the exact name
     assert "\u202e" not in out
+
+
+def test_a_release_on_object_storage_is_fetched_once_and_verified(
+    sample_release: Built, tmp_path: Path
+) -> None:
+    import fsspec
+
+    from transforms.errors import IntegrityError
+    from transforms.submissions.reference import open_reference
+
+    fs = fsspec.filesystem("memory")
+    root = f"/reference-{tmp_path.name}"
+    fs.put(str(sample_release.store) + "/", root, recursive=True)
+    try:
+        local = sample_release.release_dir / "pwc.duckdb"
+        ref = open_reference(f"memory://{root}", cache_dir=tmp_path / "cache")
+        assert ref is not None and ref.release_id == sample_release.release_id
+        assert ref.duckdb_path.read_bytes() == local.read_bytes()
+        # A copy on the server that no longer matches its manifest is refused, by name.
+        remote = f"{root}/{sample_release.release_id}/pwc.duckdb"
+        fs.pipe_file(remote, b"x" * local.stat().st_size)
+        with pytest.raises(IntegrityError, match=r"pwc\.duckdb: sha256 mismatch"):
+            open_reference(f"memory://{root}", cache_dir=tmp_path / "other-cache")
+    finally:
+        fs.rm(root, recursive=True)

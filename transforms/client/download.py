@@ -99,6 +99,27 @@ def download_release(
     return final
 
 
+def fetch_release_file(store_url: str, release: str, rel: str, dest: Path, chunk: int = CHUNK) -> Path:
+    """One file of a release (e.g. ``pwc.duckdb``) into ``dest/<release_id>/<rel>``, checked like a download.
+
+    Resumes a partial copy and verifies size and sha256 against the manifest (which is
+    itself checked against the index); a copy that already matches is not fetched again.
+    """
+    store = as_store(store_url)
+    entry = find_release(store, release)
+    _, files = _fetch_manifest(store, entry)
+    if rel not in files:
+        raise IntegrityError(f"{rel}: not listed in {entry.release_id}/{MANIFEST}")
+    partial = dest / entry.release_id
+    try:
+        _fetch_file(store, entry.release_id, rel, files[rel], partial, chunk, lambda n: None)
+    except _Corrupt as exc:
+        raise IntegrityError(
+            f"{integrity_message(store.location(entry.release_id), [str(exc)])}; {RERUN_HINT}"
+        ) from None
+    return partial / rel
+
+
 class _Corrupt(Exception):
     """One file did not match the manifest (already deleted)."""
 

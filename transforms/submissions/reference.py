@@ -8,13 +8,11 @@ manifest's sha256 before use.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.errors import IntegrityError, PwcError, ReleaseNotFound
+from transforms.errors import ReleaseNotFound
 
 DUCKDB_FILE = "pwc.duckdb"
 
@@ -33,7 +31,7 @@ def open_reference(store: str, release: str = "latest", cache_dir: Path | None =
     Raises ReleaseNotFound for an explicit id that is not in the store, and
     PwcError/IntegrityError when the store is unreadable or the file is corrupt.
     """
-    from transforms.client.store import as_store, find_release, list_releases, read_manifest
+    from transforms.client.store import find_release, list_releases
 
     try:
         entries = list_releases(store)
@@ -51,36 +49,10 @@ def open_reference(store: str, release: str = "latest", cache_dir: Path | None =
             raise ReleaseNotFound(f"{path}: missing although the store lists {entry.release_id}")
         return Reference(entry.release_id, path)
 
-    manifest = read_manifest(store, entry.release_id)
-    expected = next(
-        (f.get("sha256") for f in manifest.get("files") or [] if f.get("path") == DUCKDB_FILE), None
-    )
+    from transforms.client.download import fetch_release_file
+
     cache = cache_dir or Path(tempfile.gettempdir()) / "pwc-archive-reference"
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"{entry.release_id}.duckdb"
-    if target.is_file() and expected and _sha256(target) == expected:
-        return Reference(entry.release_id, target)
-    partial = target.with_suffix(".part")
-    st = as_store(store)
-    try:
-        with st.stream(f"{entry.release_id}/{DUCKDB_FILE}") as chunks, partial.open("wb") as out:
-            for block in chunks:
-                out.write(block)
-    except (OSError, FileNotFoundError) as exc:
-        raise PwcError(f"{st.location(entry.release_id + '/' + DUCKDB_FILE)}: cannot fetch: {exc}") from exc
-    if expected and _sha256(partial) != expected:
-        partial.unlink(missing_ok=True)
-        raise IntegrityError(f"{entry.release_id}/{DUCKDB_FILE}: sha256 does not match the manifest")
-    os.replace(partial, target)
-    return Reference(entry.release_id, target)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return Reference(entry.release_id, fetch_release_file(store, entry.release_id, DUCKDB_FILE, cache))
 
 
 def published_submissions(store: str, release_id: str) -> dict[str, str]:
