@@ -417,11 +417,15 @@ def _problems_from_report(
     names: dict[str, set[str]] | None,
     reference: Reference | None,
 ) -> None:
-    frames = {
-        "submission_results": _fetch(con, "submission_results"),
-        "submission_papers": _fetch(con, "submission_papers"),
-    }
-    frames["submission_names"] = frames["submission_results"]
+    fetched: dict[str, list[dict[str, Any]]] = {}
+
+    def frame_of(table: str) -> list[dict[str, Any]]:
+        # Rows come back to Python only for a table with a failure (names share the results' rows).
+        source = "submission_results" if table == "submission_names" else table
+        if source not in fetched:
+            fetched[source] = _fetch(con, source)
+        return fetched[source]
+
     suggester = _Suggester(names or {})
     for table, table_report in report.tables.items():
         for e in table_report.expectations:
@@ -435,7 +439,7 @@ def _problems_from_report(
                     f"submission suite {table}.json: {e.describe()} failed without naming rows"
                     f" ({e.exception or e.observed_value}); the validator and the suite disagree"
                 )
-            frame = frames[table]
+            frame = frame_of(table)
             places = paper_rows if table == "submission_papers" else rows
             seen: dict[tuple[int, str], int] = defaultdict(int)
             reported: set[tuple[int, str, str]] = set()
