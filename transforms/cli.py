@@ -1,4 +1,4 @@
-"""The ``pwc-archive`` command: build, list, download and verify releases.
+"""The ``pwc-archive`` command: build, list, download, verify and compare releases.
 
 Exit codes (every command):
   0  success
@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-release_app = typer.Typer(help="Build, list, download and verify releases.", no_args_is_help=True)
+release_app = typer.Typer(help="Build, list, download, verify and compare releases.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
 submission_app = typer.Typer(
     help="Validate community submissions, run the intake, look up a submission's status.",
@@ -155,6 +155,49 @@ def release_verify(
         typer.echo(f"FAILED {problem}", err=True)
     typer.echo(f"error: {directory}: {len(report.problems)} problem(s); the release is not intact", err=True)
     raise typer.Exit(1)
+
+
+@release_app.command("diff")
+def release_diff(
+    old: Annotated[str, typer.Argument(help="The release to compare with (older): an id, or 'latest'.")],
+    new: Annotated[str, typer.Argument(help="The release to compare (newer): an id, or 'latest'.")],
+    store: Annotated[
+        str | None,
+        typer.Option(help="Store: directory, fsspec URL or http(s) base URL [default: releases/]."),
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="text (readable report) or json.")] = "text",
+    changes: Annotated[
+        int,
+        typer.Option("--changes", min=0, help="Also list the first N ids of each kind of change per table."),
+    ] = 0,
+) -> None:
+    """What changed from release OLD to release NEW: rows added, removed, merged, changed per table.
+
+    Rows are matched on each table's stable id; a schema change (columns added or
+    removed) is reported once, not as a change of every row. A remote store's
+    Parquet files are fetched and checked against the manifest first.
+    """
+    if format_ not in ("text", "json"):
+        typer.echo(f"error: --format: expected text or json, found {format_!r}", err=True)
+        raise typer.Exit(2)
+    import json
+
+    from transforms.config import Settings
+    from transforms.publish.diff import diff_store_releases, first_changes, render_text
+
+    try:
+        diff, rows = diff_store_releases(store or Settings.load().store, old, new)
+    except PwcError as exc:
+        _fail(exc)
+        return
+    listed = first_changes(rows, changes)
+    if format_ == "json":
+        report = diff.to_json_dict()
+        if changes:
+            report["changes"] = listed
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        typer.echo(render_text(diff, listed), nl=False)
 
 
 @submission_app.command("validate")
