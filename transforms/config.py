@@ -45,6 +45,8 @@ class Settings:
     """Submissions root (inbox/, accepted/, rejected/): a local directory or an fsspec URL."""
     max_submission_bytes: int = 2_000_000
     """Largest submission file accepted (bytes); larger files are rejected, never read whole."""
+    model_rules: str = ""
+    """Model deduplication exceptions (YAML); empty = the reviewed file shipped with the package."""
     threads: int = 2
     """DuckDB worker threads."""
     memory_limit: str = "1GB"

@@ -23,7 +23,9 @@ from typing import Any
 
 import duckdb
 
-from transforms.build.sqlrunner import create_macros, run_models, sql_literal
+from transforms.build.ids import build_lineage
+from transforms.build.previous import fetch_previous, load_previous, previous_quality
+from transforms.build.sqlrunner import ID_MODELS, RELEASE_MODELS, create_macros, run_models, sql_literal
 from transforms.build.tables import TABLES
 from transforms.config import Settings
 from transforms.errors import PwcError, ValidationFailed
@@ -110,12 +112,14 @@ def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
             report = ingest_sources(
                 con, sources, more=lambda writer: ingest_submissions(con, settings, release_id, writer)
             )
+        previous = fetch_previous(settings.store, release_id, path)
         summary = {
             "inputs": inputs,
             "rows": report.rows,
             "files": report.files,
             "unknown_files": report.unknown_files,
             "submissions": report.more.to_json_dict(),
+            "previous_release": previous["release_id"],
         }
         _write_json(path / "ingest.json", summary)
     return summary
@@ -123,19 +127,28 @@ def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
 
 def normalize(settings: Settings, release_id: str) -> dict[str, Any]:
     """Parse values and materialise the staging models."""
+    from transforms.normalize.models import load_rules
     from transforms.normalize.stage import normalize as run_normalize
 
+    model_rules = load_rules(settings.model_rules) if settings.model_rules else None
     with workspace(settings, release_id) as path, work_db(settings, path) as con:
-        runs = run_normalize(con)
+        runs = run_normalize(con, model_rules)
     return {r.name: r.rows for r in runs}
 
 
 def build(settings: Settings, release_id: str) -> dict[str, Any]:
-    """Materialise the release tables from the staging models."""
+    """Materialise the release tables, the id registry and the diff against the previous release."""
+    from transforms.build.changes import build_changes
+
     with workspace(settings, release_id) as path, work_db(settings, path) as con:
         create_macros(con)
-        runs = run_models(con, "release", list(TABLES))
-    return {r.name: r.rows for r in runs}
+        load_previous(con, path)
+        runs = run_models(con, "release", RELEASE_MODELS)
+        lineage = build_lineage(con, path)
+        runs += run_models(con, "release", ID_MODELS)
+        changes = build_changes(con, path, release_id)
+    rows = {r.name: r.rows for r in runs if r.name in TABLES}
+    return {**rows, "int_lineage": lineage, "changes": changes}
 
 
 def validate(settings: Settings, release_id: str) -> dict[str, Any]:
@@ -151,8 +164,15 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
                 con,
                 Path(settings.expectations),
                 # A release never holds more results than archived cells (dedupe only removes).
-                # Submissions are few or none: an empty submissions table is a valid release.
-                parameters={"max_rows__results": int(raw_cells), "min_rows__submissions": 0},
+                # Submissions are few or none: an empty submissions table is a valid release. A first
+                # release has no changes or redirects, and clean data has no conflicts.
+                parameters={
+                    "max_rows__results": int(raw_cells),
+                    "min_rows__submissions": 0,
+                    "min_rows__conflicts": 0,
+                    "min_rows__id_redirects": 0,
+                    "min_rows__changes": 0,
+                },
             )
         out = path / "validation.json"
         summary = report.to_json_dict()
@@ -163,7 +183,9 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
 
 def export(settings: Settings, release_id: str, created_at: datetime | None = None) -> dict[str, Any]:
     """Write the complete release directory (Parquet, DuckDB, LICENSE, README, manifest last)."""
+    from transforms.build.changes import CHANGELOG, DIFF_JSON
     from transforms.publish.export import export_release
+    from transforms.publish.quality import build_report
 
     created = created_at or datetime.now(UTC)
     with workspace(settings, release_id) as path:
@@ -171,7 +193,9 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
         validation = _read_json(path / "validation.json", "validate")
         if not validation.get("success"):
             raise ValidationFailed(f"{path / 'validation.json'}: the gate did not pass; refusing to export")
+        diff = _read_json(path / DIFF_JSON, "build")
         with work_db(settings, path, read_only=True) as con:
+            quality = build_report(con, release_id=release_id, previous=previous_quality(path), diff=diff)
             manifest = export_release(
                 con,
                 path / "release",
@@ -179,6 +203,8 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
                 created_at=created,
                 inputs=ingest_summary["inputs"],
                 validation=validation,
+                quality=quality,
+                changelog=(path / CHANGELOG).read_text(encoding="utf-8"),
             )
     return {name: t["row_count"] for name, t in manifest["tables"].items()}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from transforms.build.tables import TABLES, Table
+from transforms.build.tables import ENTITY_TABLES, TABLES, Table
 from transforms.errors import ConfigError, ValidationFailed
 from transforms.validate.gate import (
     PARAMETER_NAME,
@@ -54,8 +54,20 @@ tables = pytest.mark.parametrize("table", list(TABLES.values()), ids=list(TABLES
 
 SUBMISSION_SUITES = ("submission_names", "submission_papers", "submission_results")
 """Suites of the submission validator (over its batch frames, not release tables)."""
-KEY_REGEX = {"submissions": "^[0-9a-f]{64}$"}
-"""Keys that are not <prefix>_<16 hex> ids: a submission id is a whole sha256."""
+ANY_ID_REGEX = "^([a-z]+_[0-9a-f]{16}|[0-9a-f]{64})$"
+"""Any id a release publishes: a <prefix>_<16 hex> id or a submission id."""
+RELEASE_REGEX = "^\\d{4}-\\d{2}-\\d{2}\\.\\d+$"
+KEY_REGEX = {
+    "submissions": "^[0-9a-f]{64}$",
+    "model_aliases": "^mal_[0-9a-f]{16}$",
+    "id_registry": ANY_ID_REGEX,
+    "id_redirects": ANY_ID_REGEX,
+    "changes": ANY_ID_REGEX,
+}
+"""Keys that are not <prefix>_<16 hex> ids: a submission id is a whole sha256, an alias id has
+its own prefix, and the bookkeeping tables hold every kind of published id."""
+MAY_BE_EMPTY = ("submissions", "conflicts", "id_redirects", "changes")
+"""Tables the pipeline allows to be empty (it passes min_rows__<table> = 0)."""
 
 
 def test_one_suite_per_table_and_no_strays() -> None:
@@ -143,9 +155,16 @@ def test_expectations_name_real_columns_and_real_types(table: Table) -> None:
         kw = e["kwargs"]
         named = [kw[k] for k in ("column", "column_A", "column_B") if k in kw] + kw.get("column_list", [])
         if "row_condition" in kw:
-            named.append(kw["row_condition"]["column"]["name"])
+            named += _condition_columns(kw["row_condition"])
         for column in named:
             assert column in table.column_names, f"{table.name}[{i}]: unknown column {column}"
+
+
+def _condition_columns(condition: dict[str, Any]) -> list[str]:
+    """Columns a GX condition object names (nullity, comparison, and/or groups)."""
+    if condition["type"] in ("and", "or"):
+        return [c for sub in condition["conditions"] for c in _condition_columns(sub)]
+    return [condition["column"]["name"]]
 
 
 @tables
@@ -182,6 +201,130 @@ def test_results_rules_for_value_and_dates() -> None:
     assert _find(_suite("papers"), "expect_column_values_to_be_between", column="published", **dates)
     years = {"min_value": 1900, "max_value": 2100}
     assert _find(_suite("methods"), "expect_column_values_to_be_between", column="introduced_year", **years)
+
+
+def _when(column: str, value: Any) -> dict[str, Any]:
+    return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": value}
+
+
+def _null(column: str, is_null: bool) -> dict[str, Any]:
+    return {"type": "nullity", "column": {"name": column}, "is_null": is_null}
+
+
+def _value_set(suite: dict[str, Any], column: str) -> list[Any]:
+    (e,) = _unconditional(_find(suite, "expect_column_values_to_be_in_set", column=column))
+    return list(e["kwargs"]["value_set"])
+
+
+def test_metrics_registry_facts() -> None:
+    from transforms.normalize.metrics import DIRECTIONS, registry
+
+    suite = _suite("metrics")
+    assert sorted(_value_set(suite, "direction")) == sorted(DIRECTIONS)
+    assert _value_set(suite, "unit") == list(registry().units)
+    assert _unconditional(_find(suite, "expect_column_values_to_be_unique", column="name_key"))
+    assert _find(
+        suite,
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        column_A="max_value",
+        column_B="min_value",
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+    )
+    unknown = _when("is_known", False)
+    for column in ("direction", "unit", "min_value", "max_value", "note"):
+        assert _find(suite, "expect_column_values_to_be_null", column=column, row_condition=unknown), column
+
+
+def test_results_normalized_value_rules() -> None:
+    from transforms.normalize.metrics import DIRECTIONS
+
+    suite = _suite("results")
+    assert sorted(_value_set(suite, "direction")) == sorted(DIRECTIONS)
+    assert sorted(_value_set(suite, "value_flag")) == [
+        "fraction_rescaled",
+        "out_of_bounds",
+        "percent_rescaled",
+        "scale_unclear",
+    ]
+    normalized_null = "expect_column_values_to_be_null"
+    assert _find(suite, normalized_null, column="value_normalized", row_condition=_null("value", True))
+    for flag in ("out_of_bounds", "scale_unclear"):
+        assert _find(
+            suite, normalized_null, column="value_normalized", row_condition=_when("value_flag", flag)
+        )
+    assert _find(
+        suite,
+        "expect_column_pair_values_to_be_equal",
+        column_A="value_normalized",
+        column_B="value",
+        row_condition=_null("value_flag", True),
+    )
+    assert _find(
+        suite,
+        "expect_column_values_to_be_between",
+        column="value_normalized",
+        min_value=-1e300,
+        max_value=1e300,
+    )
+
+
+def test_bookkeeping_value_sets() -> None:
+    entities = [*ENTITY_TABLES, "result_identities"]
+    registry_suite, redirects, changes = _suite("id_registry"), _suite("id_redirects"), _suite("changes")
+    assert _value_set(registry_suite, "entity") == entities
+    assert _value_set(redirects, "entity") == entities
+    assert _value_set(registry_suite, "status") == ["active", "merged", "removed"]
+    assert _value_set(changes, "table_name") == list(ENTITY_TABLES)
+    assert _value_set(changes, "change") == ["added", "removed", "merged", "changed"]
+    for table, column in (("id_registry", "current_id"), ("id_redirects", "new_id"), ("changes", "new_id")):
+        assert _find(_suite(table), "expect_column_values_to_match_regex", column=column, regex=ANY_ID_REGEX)
+    unequal = "expect_select_column_values_to_be_unique_within_record"
+    assert _unconditional(_find(redirects, unequal, column_list=["old_id", "new_id"]))
+    assert _find(
+        registry_suite, unequal, column_list=["id", "current_id"], row_condition=_when("status", "merged")
+    )
+    assert _find(
+        registry_suite,
+        "expect_column_pair_values_to_be_equal",
+        column_A="current_id",
+        column_B="id",
+        row_condition=_when("status", "active"),
+    )
+    assert _find(
+        registry_suite,
+        "expect_column_values_to_be_null",
+        column="current_id",
+        row_condition=_when("status", "removed"),
+    )
+
+
+def test_release_id_columns_match_the_release_pattern() -> None:
+    columns = {
+        "submissions": ["first_release"],
+        "id_registry": ["first_release", "last_release"],
+        "id_redirects": ["release"],
+        "changes": ["previous_release"],
+    }
+    for table, names in columns.items():
+        for column in names:
+            found = _find(
+                _suite(table), "expect_column_values_to_match_regex", column=column, regex=RELEASE_REGEX
+            )
+            assert found, f"{table}.{column}"
+
+
+def test_conflicts_and_aliases_rules() -> None:
+    conflicts = _suite("conflicts")
+    assert _find(conflicts, "expect_column_values_to_be_between", column="values_in_identity", min_value=2)
+    aliases = _suite("model_aliases")
+    assert _find(aliases, "expect_compound_columns_to_be_unique", column_list=["paper_id", "name_raw"])
+
+
+@pytest.mark.parametrize("table", MAY_BE_EMPTY)
+def test_tables_that_may_be_empty_say_so(table: str) -> None:
+    (e,) = _find(_suite(table), "expect_table_row_count_to_be_between")
+    assert f"min_rows__{table} = 0" in e["meta"]["why"]
 
 
 def test_suite_files_are_formatted_for_people() -> None:

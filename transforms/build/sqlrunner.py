@@ -21,6 +21,26 @@ STAGING_MODELS = (
     "stg_datasets",
 )
 
+RELEASE_MODELS = (
+    "int_metric_spellings",
+    "int_model_spellings",
+    "papers",
+    "tasks",
+    "datasets",
+    "metrics",
+    "models",
+    "model_aliases",
+    "results",
+    "code_links",
+    "methods",
+    "submissions",
+    "conflicts",
+)
+"""Release tables and the internal (``int_``) models they need, in build order."""
+
+ID_MODELS = ("id_registry", "id_redirects")
+"""Built after ``int_lineage`` (transforms.build.ids); ``changes`` comes last, from the diff."""
+
 
 def quote_ident(name: str) -> str:
     """The one place identifiers are quoted (values are always bound parameters)."""

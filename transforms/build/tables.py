@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 """SemVer of the release schema: major = breaking column change."""
 
 
@@ -33,6 +33,9 @@ class Table:
     columns: tuple[Column, ...]
     references: tuple[tuple[str, str, str], ...] = ()
     """(column, table, column) foreign keys; NULL is allowed unless the column is not nullable."""
+    entity: bool = True
+    """The key is a stable entity id: tracked in id_registry and compared in the release diff.
+    False for the tables derived from others (conflicts) and for the bookkeeping tables."""
 
     @property
     def column_names(self) -> list[str]:
@@ -116,32 +119,94 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "metrics",
-            grain="one row per metric name (trimmed; canonical names come later)",
+            grain="one row per canonical metric: spellings that fold together or are reviewed aliases are one metric",
             key="metric_id",
             columns=(
-                _c("metric_id", "VARCHAR", "Stable id from the trimmed metric name.", False),
-                _c("name", "VARCHAR", "Metric name, stray whitespace removed.", False),
+                _c(
+                    "metric_id",
+                    "VARCHAR",
+                    "Stable id (kept from the first release the metric appeared in; merged spellings redirect).",
+                    False,
+                ),
+                _c(
+                    "name",
+                    "VARCHAR",
+                    "Canonical name (the metric registry's; else the most used spelling).",
+                    False,
+                ),
+                _c(
+                    "name_key",
+                    "VARCHAR",
+                    "Folded name: spellings with this key (case, spacing, hyphens, a (%) suffix) are this metric.",
+                    False,
+                ),
+                _c("is_known", "BOOLEAN", "The reviewed metric registry has an entry for it.", False),
+                _c(
+                    "direction",
+                    "VARCHAR",
+                    "higher or lower is better; NULL when unknown or task-dependent (see results.direction).",
+                ),
+                _c(
+                    "unit",
+                    "VARCHAR",
+                    "percent, fraction, count, rank, duration, ... (registry); NULL when unknown.",
+                ),
+                _c("min_value", "DOUBLE", "Smallest plausible value (registry bounds); NULL = no bound."),
+                _c("max_value", "DOUBLE", "Largest plausible value (registry bounds); NULL = no bound."),
+                _c("note", "VARCHAR", "What the registry's review found about the metric."),
                 _c("raw_names", "VARCHAR[]", "Every raw spelling that maps to this metric."),
                 _c("result_count", "BIGINT", "Number of results using the metric.", False),
             ),
         ),
         Table(
             "models",
-            grain="one row per (paper, model name); models without a paper are one row per name",
+            grain="one row per model of a paper: spellings that differ only in case, spacing or meaningless punctuation are one model; models without a paper are one row per name",
             key="model_id",
             columns=(
-                _c("model_id", "VARCHAR", "Stable id from (paper identity, trimmed model name).", False),
+                _c(
+                    "model_id",
+                    "VARCHAR",
+                    "Stable id (kept from the first release the model appeared in; merged spellings redirect).",
+                    False,
+                ),
                 _c("paper_id", "VARCHAR", "The paper that reports the model (NULL when none)."),
                 _c(
                     "name",
                     "VARCHAR",
-                    "Model name, stray whitespace removed ('' when the archive had none).",
+                    "Model name: the spelling its id comes from ('' when the archive had none).",
                     False,
                 ),
-                _c("raw_names", "VARCHAR[]", "Every raw spelling of the name."),
+                _c(
+                    "name_key",
+                    "VARCHAR",
+                    "Folded name (case, spacing, hyphens, quotes, stops removed; a trailing variant letter "
+                    "keeps its case). The same architecture in many papers shares it: a cross-paper link, "
+                    "never a merge.",
+                    False,
+                ),
+                _c("raw_names", "VARCHAR[]", "Every raw spelling of the name (see model_aliases)."),
                 _c("links", "STRUCT(title VARCHAR, url VARCHAR)[]", "Model links (weights, pages)."),
             ),
             references=(("paper_id", "papers", "paper_id"),),
+        ),
+        Table(
+            "model_aliases",
+            grain="one row per (paper, raw model spelling): every spelling ever archived, pointing to its model",
+            key="alias_id",
+            columns=(
+                _c("alias_id", "VARCHAR", "Stable id from (paper identity, raw spelling).", False),
+                _c("model_id", "VARCHAR", "The model the spelling belongs to.", False),
+                _c("paper_id", "VARCHAR", "The paper (NULL for models without one)."),
+                _c("name_raw", "VARCHAR", "The spelling exactly as archived.", False),
+                _c(
+                    "spelling_id",
+                    "VARCHAR",
+                    "The id this spelling has on its own: equal to model_id, or redirected to it in id_redirects.",
+                    False,
+                ),
+                _c("result_cells", "BIGINT", "Archived metric cells written with this spelling.", False),
+            ),
+            references=(("model_id", "models", "model_id"), ("paper_id", "papers", "paper_id")),
         ),
         Table(
             "results",
@@ -172,6 +237,24 @@ TABLES: dict[str, Table] = {
                     "Why value is NULL: missing, multiple_numbers, text, not_finite, unparseable.",
                 ),
                 _c("is_percent", "BOOLEAN", "The raw cell carried a % sign."),
+                _c(
+                    "value_normalized",
+                    "DOUBLE",
+                    "value on its leaderboard's scale: a 0.934 among percentages becomes 93.4 (see value_flag); "
+                    "NULL when not comparable (unparsed, out of bounds, scale unclear). Leaderboards rank by it.",
+                ),
+                _c(
+                    "value_flag",
+                    "VARCHAR",
+                    "NULL, or: fraction_rescaled / percent_rescaled (value_normalized reconciled to the "
+                    "leaderboard's scale), scale_unclear (other scale, no clear x100), out_of_bounds "
+                    "(outside the metric's plausible range).",
+                ),
+                _c(
+                    "direction",
+                    "VARCHAR",
+                    "higher or lower is better for this metric in this task (the registry's; NULL when unknown).",
+                ),
                 _c("metric_name_raw", "VARCHAR", "Metric name as archived.", False),
                 _c("model_name_raw", "VARCHAR", "Model name as archived.", False),
                 _c("paper_url_raw", "VARCHAR", "Paper URL as archived."),
@@ -201,6 +284,11 @@ TABLES: dict[str, Table] = {
                     "The accepted submission that first reported the result (NULL when archived first).",
                 ),
                 _c("submitter", "VARCHAR", "Who sent that submission (its submitter.name)."),
+                _c(
+                    "submission_ids",
+                    "VARCHAR[]",
+                    "Every accepted submission that reported this result, including ones that repeat an archived result.",
+                ),
             ),
             references=(
                 ("task_id", "tasks", "task_id"),
@@ -291,6 +379,96 @@ TABLES: dict[str, Table] = {
                 ),
             ),
         ),
+        Table(
+            "conflicts",
+            grain="one row per result whose identity (task, dataset, paper, model, metric) has more than one value",
+            key="result_id",
+            entity=False,
+            columns=(
+                _c("result_id", "VARCHAR", "The result (one of the identity's values).", False),
+                _c("identity_id", "VARCHAR", "The identity the values disagree on.", False),
+                _c("task_id", "VARCHAR", "Task.", False),
+                _c("dataset_id", "VARCHAR", "Dataset.", False),
+                _c("paper_id", "VARCHAR", "Paper."),
+                _c("model_id", "VARCHAR", "Model.", False),
+                _c("metric_id", "VARCHAR", "Metric.", False),
+                _c("value", "DOUBLE", "Parsed value (NULL when the cell did not parse)."),
+                _c("value_raw", "VARCHAR", "The cell as archived."),
+                _c("values_in_identity", "BIGINT", "How many different values the identity has.", False),
+                _c("source", "VARCHAR", "First source file the value was seen in.", False),
+                SOURCES,
+                _c("submission_id", "VARCHAR", "The submission that first reported this value, if any."),
+            ),
+            references=(("result_id", "results", "result_id"),),
+        ),
+        Table(
+            "id_registry",
+            grain="one row per id ever published by any release of this archive (entity tables' keys and results.identity_id)",
+            key="id",
+            entity=False,
+            columns=(
+                _c("id", "VARCHAR", "The id.", False),
+                _c(
+                    "entity",
+                    "VARCHAR",
+                    "Table whose key it is (result_identities for results.identity_id).",
+                    False,
+                ),
+                _c("first_release", "VARCHAR", "First release the id was published in.", False),
+                _c(
+                    "last_release",
+                    "VARCHAR",
+                    "Last release it was an active row in (this release when active).",
+                    False,
+                ),
+                _c(
+                    "status",
+                    "VARCHAR",
+                    "active (a row of this release), merged (see id_redirects) or removed (gone from the data).",
+                    False,
+                ),
+                _c(
+                    "current_id",
+                    "VARCHAR",
+                    "Where the id resolves in this release: itself when active, the merged entity's id, NULL when removed.",
+                ),
+            ),
+        ),
+        Table(
+            "id_redirects",
+            grain="one row per published id that now resolves to another (entities merged)",
+            key="old_id",
+            entity=False,
+            columns=(
+                _c("old_id", "VARCHAR", "The id no longer used.", False),
+                _c(
+                    "new_id",
+                    "VARCHAR",
+                    "The active id it resolves to in this release (always one hop).",
+                    False,
+                ),
+                _c("entity", "VARCHAR", "Table (or result_identities).", False),
+                _c("reason", "VARCHAR", "Why the entities merged.", False),
+                _c("release", "VARCHAR", "The release that made the redirect.", False),
+            ),
+        ),
+        Table(
+            "changes",
+            grain="one row per entity id added, removed, merged or changed since the previous release",
+            key="id",
+            entity=False,
+            columns=(
+                _c("id", "VARCHAR", "The entity's id.", False),
+                _c("table_name", "VARCHAR", "Its table.", False),
+                _c("change", "VARCHAR", "added, removed, merged (now redirected) or changed.", False),
+                _c("new_id", "VARCHAR", "For merged: the id it now resolves to."),
+                _c("changed_columns", "VARCHAR[]", "For changed: the columns whose value differs."),
+                _c("previous_release", "VARCHAR", "The release compared with.", False),
+            ),
+        ),
     ]
 }
 """Release tables in publication order."""
+
+ENTITY_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if t.entity)
+"""Tables whose keys are tracked across releases (id_registry) and compared (changes)."""

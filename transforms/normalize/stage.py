@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 import pyarrow as pa
 
 from transforms.build.sqlrunner import STAGING_MODELS, ModelRun, create_macros, run_models
+from transforms.normalize.metrics import Registry, registry
+from transforms.normalize.models import ModelRules, name_key, rules
 from transforms.normalize.values import parse_metric_value
 
 _PARSES = pa.schema(
@@ -49,8 +53,114 @@ def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
     return len(raws)
 
 
-def normalize(con: duckdb.DuckDBPyConnection) -> list[ModelRun]:
-    """Create the macros, parse values and materialise every staging model."""
+_METRIC_NAMES = pa.schema(
+    [
+        ("metric_name", pa.string()),
+        ("metric_key", pa.string()),
+        ("canonical_name", pa.string()),
+        ("is_known", pa.bool_()),
+        ("direction", pa.string()),
+        ("unit", pa.string()),
+        ("min_value", pa.float64()),
+        ("max_value", pa.float64()),
+        ("note", pa.string()),
+    ]
+)
+_METRIC_IN_TASK = pa.schema(
+    [
+        ("task_name", pa.string()),
+        ("metric_name", pa.string()),
+        ("direction", pa.string()),
+        ("unit", pa.string()),
+        ("min_value", pa.float64()),
+        ("max_value", pa.float64()),
+    ]
+)
+_MODEL_KEYS = pa.schema(
+    [
+        ("paper_key", pa.string()),
+        ("model_name", pa.string()),
+        ("name_key", pa.string()),
+        ("group_key", pa.string()),
+    ]
+)
+
+
+def _replace_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    con.register("_rows", table)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _rows')
+    con.unregister("_rows")
+
+
+def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = None) -> int:
+    """``metric_names`` (the registry's facts per spelling) and ``metric_in_task`` (per task).
+
+    One lookup per distinct (task, metric) pair with the project's one registry
+    (:mod:`transforms.normalize.metrics`), the same the submission validator uses.
+    """
+    reg = reg or registry()
+    names: dict[str, list] = {f.name: [] for f in _METRIC_NAMES}  # type: dict[str, list]
+    for (name,) in con.execute("SELECT DISTINCT metric_name FROM stg_results ORDER BY 1").fetchall():
+        info = reg.lookup(name)
+        entry = reg.by_key.get(info.key)
+        for column, value in zip(
+            _METRIC_NAMES.names,
+            (
+                name,
+                entry.key if entry else info.key,
+                info.name,
+                info.known,
+                info.direction,
+                info.unit,
+                info.min_value,
+                info.max_value,
+                entry.note if entry else None,
+            ),
+            strict=True,
+        ):
+            names[column].append(value)
+    _replace_table(con, "metric_names", pa.Table.from_pydict(names, schema=_METRIC_NAMES))
+    in_task: dict[str, list] = {f.name: [] for f in _METRIC_IN_TASK}  # type: dict[str, list]
+    pairs = con.execute("SELECT DISTINCT task_name, metric_name FROM stg_results ORDER BY 1, 2").fetchall()
+    for task, name in pairs:
+        info = reg.lookup(name, task)
+        for column, value in zip(
+            _METRIC_IN_TASK.names,
+            (task, name, info.direction, info.unit, info.min_value, info.max_value),
+            strict=True,
+        ):
+            in_task[column].append(value)
+    _replace_table(con, "metric_in_task", pa.Table.from_pydict(in_task, schema=_METRIC_IN_TASK))
+    return len(pairs)
+
+
+def build_model_keys(con: duckdb.DuckDBPyConnection, model_rules: ModelRules | None = None) -> int:
+    """``model_keys``: for each (paper, trimmed model name), its folded key and its model's group key."""
+    model_rules = model_rules or rules()
+    keys: dict[str, list] = {f.name: [] for f in _MODEL_KEYS}  # type: dict[str, list]
+    spellings = con.execute("SELECT DISTINCT paper_key, model_name FROM stg_results ORDER BY 1, 2").fetchall()
+    for paper, name in spellings:
+        keys["paper_key"].append(paper)
+        keys["model_name"].append(name)
+        keys["name_key"].append(name_key(name))
+        keys["group_key"].append(model_rules.group_key(paper, name))
+    _replace_table(con, "model_keys", pa.Table.from_pydict(keys, schema=_MODEL_KEYS))
+    return len(spellings)
+
+
+def normalize(con: duckdb.DuckDBPyConnection, model_rules: ModelRules | None = None) -> list[ModelRun]:
+    """Create the macros, parse values, materialise the staging models, then look names up.
+
+    Metric names go through the metric registry and model names through the
+    model rules once per distinct spelling; the build joins the results.
+    """
     create_macros(con)
     build_value_parses(con)
-    return run_models(con, "staging", STAGING_MODELS)
+    runs = run_models(con, "staging", STAGING_MODELS)
+    started = time.perf_counter()
+    pairs = build_metric_lookups(con)
+    runs.append(ModelRun("metric_in_task", pairs, time.perf_counter() - started))
+    started = time.perf_counter()
+    spellings = build_model_keys(con, model_rules)
+    runs.append(ModelRun("model_keys", spellings, time.perf_counter() - started))
+    return runs

@@ -35,7 +35,11 @@ def render_readme(
     created_at: str,
     inputs: list[dict[str, Any]],
     validation: Mapping[str, Any],
+    quality: Mapping[str, Any] | None = None,
 ) -> str:
+    from transforms.publish.quality import render_markdown
+
+    quality_section = render_markdown(quality) + "\n" if quality else ""
     table_list = "\n".join(f"| `{n}` | {counts.get(n, 0):,} | `parquet/{n}.parquet` |" for n in TABLES)
     input_list = "\n".join(f"| `{i['path']}` | {i['bytes']:,} | `{i['sha256'][:16]}…` |" for i in inputs)
     passed = "passed" if validation.get("success") else "FAILED"
@@ -76,10 +80,28 @@ Polars: `pl.read_parquet("parquet/results.parquet")`; Hugging Face `datasets`:
 {table_list}
 
 Values are kept with their raw form beside them (`value_raw`, `metric_name_raw`,
-`model_name_raw`, ...): normalisation is auditable. Ids are stable across
-releases: they derive from each entity's identity, never from row order.
+`model_name_raw`, ...): normalisation is auditable. Metric spellings are folded
+into one canonical metric with its direction, unit and bounds (the reviewed metric
+registry), and spellings of one model inside a paper into one model
+(`model_aliases` lists every spelling).
 
-{tables_markdown(counts)}
+Ids are stable across releases: they derive from each entity's identity, never
+from row order, and an id once published always resolves. `id_registry` lists
+every id ever published (first and last release, status, where it resolves now);
+`id_redirects` maps the ids of merged entities to the id they live on as.
+`CHANGELOG.md` and the `changes` table list what changed since the previous release
+(`pwc-archive release diff A B` compares any two).
+
+The DuckDB file also has the view `leaderboards`: for each (task, dataset, metric)
+the results ranked by the metric's direction, the state of the art first:
+
+```sql
+SELECT rank, model, value, paper_title FROM leaderboards
+WHERE task = 'Image Classification' AND dataset = 'ImageNet' AND metric = 'Top-1 Accuracy'
+ORDER BY rank LIMIT 10;
+```
+
+{quality_section}{tables_markdown(counts)}
 ## Inputs
 
 | file | bytes | sha256 |

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from transforms import __version__
-from transforms.build.sqlrunner import quote_ident, sql_literal
+from transforms.build.sqlrunner import SQL_DIR, quote_ident, sql_literal
 from transforms.build.tables import SCHEMA_VERSION, TABLES
 from transforms.publish.dataset_card import render_readme
 from transforms.publish.manifest import (
@@ -35,6 +35,8 @@ from transforms.publish.manifest import (
 ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"
 LICENSE_TEXT = resources.files("transforms.publish") / "templates" / "CC-BY-SA-4.0.txt"
 DUCKDB_FILE = "pwc.duckdb"
+QUALITY_FILE = "quality.json"
+CHANGELOG_FILE = "CHANGELOG.md"
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path, release_id: str) -> None:
@@ -59,8 +61,23 @@ def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path, rele
     )
 
 
+VIEWS = {
+    "leaderboards": "Every leaderboard (task, dataset, metric) with its results ranked by the metric's "
+    "direction in the task, the state of the art first (rank 1)",
+}
+"""Views of ``pwc.duckdb`` (``transforms/sql/views/<name>.sql``), with their descriptions."""
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the documented views over the release tables in ``con``."""
+    for name, description in VIEWS.items():
+        sql = (SQL_DIR / "views" / f"{name}.sql").read_text(encoding="utf-8")
+        con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS\n{sql}")
+        con.execute(f"COMMENT ON VIEW {quote_ident(name)} IS {sql_literal(description)}")
+
+
 def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Mapping[str, int]) -> None:
-    """``pwc.duckdb``: the Parquet tables, documented, plus release_info with the licence."""
+    """``pwc.duckdb``: the Parquet tables, documented, the views, and release_info with the licence."""
     path = release_dir / DUCKDB_FILE
     con = duckdb.connect(str(path))
     try:
@@ -76,6 +93,7 @@ def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Ma
                 con.execute(
                     f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {sql_literal(col.description)}"
                 )
+        create_views(con)
         info = {
             "release_id": release_id,
             "schema_version": SCHEMA_VERSION,
@@ -104,8 +122,14 @@ def export_release(
     created_at: datetime,
     inputs: list[dict[str, Any]],
     validation: Mapping[str, Any],
+    quality: Mapping[str, Any] | None = None,
+    changelog: str | None = None,
 ) -> dict[str, Any]:
-    """Write every file of the release into ``release_dir`` (replaced if present); returns the manifest."""
+    """Write every file of the release into ``release_dir`` (replaced if present); returns the manifest.
+
+    ``quality`` is the data-quality report (``quality.json``, and a README section);
+    ``changelog`` the Markdown diff against the previous release (``CHANGELOG.md``).
+    """
     parse_release_id(release_id)
     if release_dir.exists():
         shutil.rmtree(release_dir)
@@ -126,9 +150,18 @@ def export_release(
     write_duckdb(release_dir, release_id, created, counts)
     (release_dir / "LICENSE").write_bytes(LICENSE_TEXT.read_bytes())
     write_bytes_atomic(release_dir / "validation.json", canonical_json_bytes(dict(validation)))
+    if quality is not None:
+        write_bytes_atomic(release_dir / QUALITY_FILE, canonical_json_bytes(dict(quality)))
+    if changelog is not None:
+        (release_dir / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
     (release_dir / "README.md").write_text(
         render_readme(
-            release_id=release_id, counts=counts, created_at=created, inputs=inputs, validation=validation
+            release_id=release_id,
+            counts=counts,
+            created_at=created,
+            inputs=inputs,
+            validation=validation,
+            quality=quality,
         ),
         encoding="utf-8",
     )

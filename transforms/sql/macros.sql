@@ -30,12 +30,11 @@ CREATE OR REPLACE MACRO paper_key(arxiv, url, title) AS
          WHEN nullif(trim(url), '') IS NOT NULL THEN 'url:' || norm_url(url)
          WHEN nullif(clean_name(title), '') IS NOT NULL THEN 'title:' || lower(clean_name(title)) END;
 
--- A result's identity (task, dataset, paper, model, metric) as an id: shared by the release's
--- results.identity_id and the submission validator, which looks submitted results up by it.
-CREATE OR REPLACE MACRO result_identity_id(task_name, dataset_name, paper_key, model_name, metric_name) AS
-    make_id('rid', concat_ws(chr(31),
-        make_id('tsk', task_name),
-        make_id('dst', dataset_name),
-        coalesce(CASE WHEN paper_key IS NOT NULL THEN make_id('pap', paper_key) END, ''),
-        make_id('mdl', coalesce(paper_key, '') || chr(31) || model_name),
-        make_id('met', metric_name)));
+-- A result's identity (task, dataset, paper, model, metric) from the ids of its parts. Model and
+-- metric ids are the deduplicated ones, so every spelling of a merged model has one identity.
+CREATE OR REPLACE MACRO identity_of(task_id, dataset_id, paper_id, model_id, metric_id) AS
+    make_id('rid', concat_ws(chr(31), task_id, dataset_id, coalesce(paper_id, ''), model_id, metric_id));
+
+-- Release ids 'YYYY-MM-DD.N' in build order (N compared as a number: .10 after .9).
+CREATE OR REPLACE MACRO release_order(rid) AS
+    {'day': substr(rid, 1, 10), 'n': try_cast(split_part(rid, '.', 2) AS INTEGER)};

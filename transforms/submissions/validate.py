@@ -245,6 +245,7 @@ def _load_rows(
     import pyarrow as pa
 
     from transforms.normalize.metrics import lookup
+    from transforms.normalize.models import name_key
     from transforms.normalize.values import parse_metric_value, value_text
     from transforms.submissions.formats import flatten_results, papers
 
@@ -275,6 +276,8 @@ def _load_rows(
             results["unit"].append(info.unit)
             results["min_value"].append(info.min_value)
             results["max_value"].append(info.max_value)
+            results["metric_key"].append(info.key)
+            results["model_key"].append(name_key(r.model) if isinstance(r.model, str) else "")
             rows.append(_Row(index, r.record, r.field, r.paper_record))
         listed = papers(doc)
         verdicts[index].papers = len(listed)
@@ -292,6 +295,7 @@ def _load_rows(
         + [(c, pa.string()) for c in ("paper_arxiv", "paper_url", "paper_title", "value_raw")]
         + [("value", pa.float64()), ("value_issue", pa.string()), ("is_percent", pa.bool_())]
         + [("unit", pa.string()), ("min_value", pa.float64()), ("max_value", pa.float64())]
+        + [("metric_key", pa.string()), ("model_key", pa.string())]
     )
     papers_schema = pa.schema([("row_id", pa.int64()), ("file_index", pa.int32()), ("date_raw", pa.string())])
     flat_results = pa.Table.from_pydict(
@@ -328,8 +332,16 @@ def _attach_reference(
             f"{reference.duckdb_path}: cannot open release {reference.release_id} to compare with: {exc}"
         ) from exc
     names: dict[str, set[str]] = {}
-    for table in ("tasks", "datasets", "metrics"):
+    for table in ("tasks", "datasets"):
         names[table] = {r[0] for r in con.execute(f"SELECT name FROM ref.{table}").fetchall()}
+    # A metric is known under its canonical name and under every spelling folded into it.
+    names["metrics"] = {
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM ref.metrics UNION SELECT clean_name(unnest(raw_names)) FROM ref.metrics"
+        ).fetchall()
+        if r[0]
+    }
     return names
 
 
@@ -351,18 +363,44 @@ def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
         """
     )
     if with_reference:
-        existing = """
+        # The release's deduplicated ids: a metric by its registry key, a paper's model by its
+        # folded name (model_aliases' rule), a model without a paper by its name. A release from
+        # before deduplication (schema < 1.2) has no keys: there, names match as spelled.
+        deduplicated = con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'ref' "
+            "AND table_name = 'metrics' AND column_name = 'name_key'"
+        ).fetchone()[0]  # type: ignore[index]
+        metric_match = "met.name_key = k.metric_key" if deduplicated else "met.name = k.metric"
+        model_key = "name_key" if deduplicated else "name"
+        k_model_key = "k.model_key" if deduplicated else "k.model"
+        existing = f"""
+        matched AS (
+            SELECT k.row_id, k.value AS submitted, r.value, r.value_raw, r.result_id
+            FROM keyed AS k
+            JOIN ref.metrics AS met ON {metric_match}
+            JOIN (
+                SELECT
+                    *,
+                    CASE WHEN paper_id IS NULL THEN 'name:' || name ELSE paper_id || chr(31) || {model_key} END
+                        AS match_key
+                FROM ref.models
+            ) AS mdl
+              ON mdl.match_key = CASE WHEN k.paper_key IS NULL THEN 'name:' || k.model
+                                      ELSE make_id('pap', k.paper_key) || chr(31) || {k_model_key} END
+            JOIN ref.results AS r
+              ON r.identity_id = identity_of(
+                  make_id('tsk', k.task), make_id('dst', k.dataset),
+                  CASE WHEN k.paper_key IS NOT NULL THEN make_id('pap', k.paper_key) END,
+                  mdl.model_id, met.metric_id)
+        ),
         existing AS (
             SELECT
-                k.row_id,
-                r.value, r.value_raw, r.result_id,
+                *,
                 row_number() OVER (
-                    PARTITION BY k.row_id
-                    ORDER BY (r.value IS NOT DISTINCT FROM k.value) DESC, r.value, r.result_id
+                    PARTITION BY row_id
+                    ORDER BY (value IS NOT DISTINCT FROM submitted) DESC, value, result_id
                 ) AS rank
-            FROM keyed AS k
-            JOIN ref.results AS r
-              ON r.identity_id = result_identity_id(k.task, k.dataset, k.paper_key, k.model, k.metric)
+            FROM matched
         ),
         best AS (SELECT * FROM existing WHERE rank = 1)
         """

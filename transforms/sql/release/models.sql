@@ -1,18 +1,27 @@
--- models: one row per (paper, trimmed model name). Key: model_id. Deduplication across
--- spellings is a later step; raw_names already lists every spelling seen.
+-- models: one row per model of a paper (int_model_spellings: spellings that differ only in case,
+-- spacing or meaningless punctuation are one model); models without a paper are one row per name.
+-- Key: model_id.
 WITH cells AS (
     SELECT * FROM stg_results
 ),
 
+spellings AS (
+    SELECT * FROM int_model_spellings
+),
+
 final AS (
     SELECT
-        make_id('mdl', coalesce(paper_key, '') || chr(31) || model_name) AS model_id,
-        CASE WHEN paper_key IS NOT NULL THEN make_id('pap', paper_key) END AS paper_id,
-        model_name AS name,
-        list_sort(list_distinct(list(model_name_raw))) AS raw_names,
-        list_sort(list_distinct(flatten(list(model_links)))) AS links
+        spellings.model_id,
+        CASE WHEN any_value(cells.paper_key) IS NOT NULL THEN make_id('pap', any_value(cells.paper_key)) END
+            AS paper_id,
+        any_value(spellings.canonical_name) AS name,
+        any_value(spellings.name_key) AS name_key,
+        list_sort(list_distinct(list(cells.model_name_raw))) AS raw_names,
+        list_sort(list_distinct(flatten(list(cells.model_links)))) AS links
     FROM cells
-    GROUP BY paper_key, model_name
+    JOIN spellings
+      ON spellings.paper_key IS NOT DISTINCT FROM cells.paper_key AND spellings.model_name = cells.model_name
+    GROUP BY spellings.model_id
 )
 
 SELECT * FROM final

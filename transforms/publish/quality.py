@@ -1,0 +1,182 @@
+"""The data-quality report of a release (``quality.json``, and a section of its README).
+
+It counts what normalisation found and did, so that a reader can judge the data
+and see it improve (or not) from one release to the next:
+
+* values that did not parse, by reason (``results.value_issue``);
+* conflicts: identities with more than one value;
+* scale flags: fractions among percentages reconciled, unclear scales, values
+  outside their metric's bounds (``results.value_flag``);
+* unknown metrics: names the metric registry does not know (direction unknown);
+* merges: model spellings and metric spellings merged, results collapsed, ids redirected;
+* the diff against the previous release.
+
+Every figure is compared with the same figure of the previous release's report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+
+VERSION = 1
+"""Version of the report's JSON layout."""
+TOP_UNKNOWN = 20
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _counts(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
+    return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    release_id: str,
+    previous: Mapping[str, Any] | None,
+    diff: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The report for the release tables in ``con`` (the work database), compared with ``previous``."""
+    figures: dict[str, Any] = {
+        "results": _one(con, "SELECT count(*) FROM results"),
+        "unparsed_values": _counts(
+            con,
+            "SELECT value_issue, count(*) FROM results WHERE value_issue IS NOT NULL GROUP BY 1 ORDER BY 1",
+        ),
+        "conflicts": {
+            "identities": _one(con, "SELECT count(DISTINCT identity_id) FROM conflicts"),
+            "results": _one(con, "SELECT count(*) FROM conflicts"),
+        },
+        "scale_flags": _counts(
+            con, "SELECT value_flag, count(*) FROM results WHERE value_flag IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ),
+        "unknown_metrics": {
+            "metrics": _one(con, "SELECT count(*) FROM metrics WHERE NOT is_known"),
+            "results": _one(
+                con, "SELECT count(*) FROM results JOIN metrics USING (metric_id) WHERE NOT metrics.is_known"
+            ),
+            "results_without_direction": _one(con, "SELECT count(*) FROM results WHERE direction IS NULL"),
+        },
+        "merges": {
+            "models_with_several_spellings": _one(
+                con,
+                "SELECT count(*) FROM (SELECT model_id FROM int_model_spellings GROUP BY 1 HAVING count(*) > 1)",
+            ),
+            "model_spellings_merged": _one(
+                con, "SELECT count(*) - count(DISTINCT model_id) FROM int_model_spellings"
+            ),
+            "metrics_with_several_spellings": _one(
+                con,
+                "SELECT count(*) FROM (SELECT metric_id FROM int_metric_spellings GROUP BY 1 HAVING count(*) > 1)",
+            ),
+            "metric_spellings_folded": _one(
+                con, "SELECT count(*) - count(DISTINCT metric_id) FROM int_metric_spellings"
+            ),
+            "archived_cells": _one(con, "SELECT count(*) FROM stg_results"),
+            "cells_collapsed_into_results": _one(
+                con, "SELECT (SELECT count(*) FROM stg_results) - (SELECT count(*) FROM results)"
+            ),
+            "ids_redirected_in_this_release": _one(
+                con,
+                "SELECT count(*) FROM id_redirects WHERE release = (SELECT release_id FROM build_info)",
+            ),
+        },
+    }
+    top_unknown = [
+        {"metric": name, "results": int(n)}
+        for name, n in con.execute(
+            "SELECT metrics.name, count(*) AS n FROM results JOIN metrics USING (metric_id) "
+            f"WHERE NOT metrics.is_known GROUP BY 1 ORDER BY n DESC, 1 LIMIT {TOP_UNKNOWN}"
+        ).fetchall()
+    ]
+    changes = _changes_summary(diff)
+    if changes is not None:
+        figures["changes"] = changes
+    previous_figures = (previous or {}).get("figures") or {}
+    return {
+        "report_version": VERSION,
+        "release_id": release_id,
+        "previous_release": (previous or {}).get("release_id"),
+        "figures": figures,
+        "top_unknown_metrics": top_unknown,
+        "comparison": compare(figures, previous_figures) if previous else [],
+    }
+
+
+def _changes_summary(diff: Mapping[str, Any] | None) -> dict[str, int] | None:
+    """Added / removed / merged / changed ids over every table of the diff."""
+    if not diff or not diff.get("old_release"):
+        return None
+    out = {"added": 0, "removed": 0, "merged": 0, "changed": 0}
+    for table in (diff.get("tables") or {}).values():
+        for kind in out:
+            out[kind] += int(table.get(kind, 0) or 0)
+    return out
+
+
+def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, int]:
+    """``{"conflicts": {"results": 3}}`` -> ``{"conflicts.results": 3}``."""
+    out: dict[str, int] = {}
+    for key, value in figures.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, int):
+            out[name] = value
+    return out
+
+
+def compare(figures: Mapping[str, Any], previous: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure of either report: value, previous value (None if absent) and change."""
+    now, before = flatten(figures), flatten(previous)
+    rows = []
+    for name in sorted(set(now) | set(before)):
+        value, was = now.get(name, 0), before.get(name)
+        rows.append(
+            {"figure": name, "value": value, "previous": was, "change": None if was is None else value - was}
+        )
+    return rows
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The README section: every figure, with the previous release's beside it."""
+    previous = report.get("previous_release")
+    lines = ["## Data quality", ""]
+    if previous:
+        lines.append(f"Compared with the previous release, `{previous}`. The full report is `quality.json`.")
+        lines += ["", "| figure | this release | previous | change |", "|---|---:|---:|---:|"]
+        for row in report["comparison"]:
+            was = "–" if row["previous"] is None else f"{row['previous']:,}"
+            change = "new" if row["change"] is None else (f"{row['change']:+,}" if row["change"] else "0")
+            lines.append(f"| {row['figure']} | {row['value']:,} | {was} | {change} |")
+    else:
+        lines.append("The first release: nothing to compare with. The full report is `quality.json`.")
+        lines += ["", "| figure | this release |", "|---|---:|"]
+        for name, value in flatten(report["figures"]).items():
+            lines.append(f"| {name} | {value:,} |")
+    unknown = report.get("top_unknown_metrics") or []
+    if unknown:
+        names = ", ".join(f"{u['metric']} ({u['results']:,})" for u in unknown[:10])
+        lines += [
+            "",
+            f"Most used metrics the registry does not know (direction unknown, not ranked): {names}.",
+        ]
+    lines += [
+        "",
+        (
+            "Figures: `unparsed_values.<reason>` cells that are not one number; `conflicts` identities with more "
+            "than one value; `scale_flags.<flag>` values reconciled between fraction and percent scales or "
+            "flagged (see `results.value_flag`); `unknown_metrics` names outside the metric registry; `merges` "
+            "model and metric spellings merged, archived cells collapsed into one result, ids redirected "
+            "(`id_redirects`); `changes` ids added, removed, merged or changed since the previous release "
+            "(`changes`, `CHANGELOG.md`)."
+        ),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+-- id_redirects: one row per published id that now resolves to another id (old -> new, one hop),
+-- why, and the release that first redirected it. Key: old_id.
+WITH merged AS (
+    SELECT * FROM id_registry WHERE status = 'merged'
+),
+
+build AS (
+    SELECT release_id FROM build_info
+),
+
+reasons AS (
+    SELECT * FROM (VALUES
+        ('models', 'model spellings merged: the same model of one paper, written with different case, spacing or punctuation'),
+        ('model_aliases', 'model spellings merged'),
+        ('metrics', 'metric spellings folded into one canonical metric (metric registry)'),
+        ('results', 'result merged: its model or metric was merged with another'),
+        ('result_identities', 'identity merged: its model or metric was merged with another')
+    ) AS r(entity, reason)
+),
+
+final AS (
+    SELECT
+        merged.id AS old_id,
+        merged.current_id AS new_id,
+        merged.entity,
+        -- An earlier redirect keeps its reason and release; only its target follows later merges.
+        coalesce(earlier.reason, reasons.reason, 'merged with another ' || merged.entity || ' row') AS reason,
+        coalesce(earlier.release, (SELECT release_id FROM build)) AS release
+    FROM merged
+    LEFT JOIN prev_redirects AS earlier ON earlier.old_id = merged.id
+    LEFT JOIN reasons ON reasons.entity = merged.entity
+)
+
+SELECT * FROM final
