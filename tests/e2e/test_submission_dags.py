@@ -172,7 +172,7 @@ def test_accepted_results_are_in_the_next_release_with_provenance(
         # A real EfficientNet row from docs/examples/submission.json, now in the release.
         row = con.execute(
             "SELECT r.value_raw, r.submission_id FROM results r JOIN models m USING (model_id)"
-            " JOIN metrics k USING (metric_id) WHERE m.name = 'EfficientNet-B7' AND k.name = 'Top 1 Accuracy'"
+            " JOIN metrics k USING (metric_id) WHERE m.name = 'EfficientNet-B7' AND k.name = 'Top-1 Accuracy'"
         ).fetchall()
         assert row and all(sid in accepted for _, sid in row)
         release_a_results = con.execute("SELECT count(*) FROM results WHERE submission_id IS NULL").fetchone()

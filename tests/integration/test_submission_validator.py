@@ -747,3 +747,57 @@ def test_a_release_on_object_storage_is_fetched_once_and_verified(
             open_reference(f"memory://{root}", cache_dir=tmp_path / "other-cache")
     finally:
         fs.rm(root, recursive=True)
+
+
+def test_a_submission_repeating_an_archived_result_links_to_it(tiny_source: Path, tmp_path: Path) -> None:
+    """The archived row (tiny subset: Knowledge Graphs / FB15k / HHolE / MRR .796) sent again with
+    other spellings of its model and metric: one result, archived first, listing the submission."""
+    import duckdb
+
+    from transforms.config import Settings
+    from transforms.submissions.intake import run_intake
+
+    doc = {
+        "schema_version": 1,
+        "license": "CC-BY-SA-4.0",
+        "submitter": {"name": "Repeat Submitter"},
+        "paper": {
+            "title": "Augmenting Compositional Models for Knowledge Base Completion Using Gradient Representations",
+            "url": "https://arxiv.org/abs/1811.01062",
+            "arxiv_id": "1811.01062",
+            "date": "2018-11-02",
+        },
+        "results": [
+            {"task": "Knowledge Graphs", "dataset": "FB15k", "model": "HHole", "metrics": {"mrr": "0.796"}}
+        ],
+    }
+    root, store = tmp_path / "submissions", tmp_path / "store"
+    (root / "inbox").mkdir(parents=True)
+    (root / "inbox" / "repeat.json").write_text(json.dumps(doc), encoding="utf-8")
+    settings = Settings.load(submissions=str(root), store=str(store), work=str(tmp_path / "w0"))
+    intake = run_intake(settings, today=TODAY)
+    assert intake.accepted == 1
+    sid = intake.outcomes[0]["submission_id"]
+    built = build(tiny_source, store, tmp_path / "w1", "2026-02-01.0", submissions=str(root))
+    con = duckdb.connect(str(built.release_dir / "pwc.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            SELECT r.value_raw, r.source, r.submission_id, r.submission_ids, m.name, mo.name
+            FROM results r JOIN metrics m USING (metric_id) JOIN models mo USING (model_id)
+            WHERE list_contains(r.submission_ids, ?)
+            """,
+            [sid],
+        ).fetchall()
+        subs = con.execute("SELECT result_values, results_new FROM submissions").fetchall()
+        spellings = con.execute(
+            "SELECT name_raw, model_id FROM model_aliases WHERE lower(name_raw) = 'hhole' ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    # One result: the archive's (its raw value, its source), linked to the submission.
+    assert rows == [(".796", rows[0][1], None, [sid], "MRR", "HHolE")]
+    assert rows[0][1].startswith("evaluation-tables")
+    assert subs == [(1, 0)], "the submission repeats an archived result: nothing new"
+    assert [name for name, _ in spellings] == ["HHolE", "HHole"]
+    assert len({model for _, model in spellings}) == 1, "the submitted spelling is an alias of the model"

@@ -347,6 +347,7 @@ def _attach_reference(
 
 def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
     """The frames the suites check, from the flat tables (same cleaning and identity as the release)."""
+    deduplicated = False
     con.execute(
         """
         CREATE TABLE keyed AS
@@ -438,8 +439,17 @@ def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
         """
     )
     if with_reference:
+        # A spelling that folds into a metric of the release (case, spacing, a (%) suffix, a
+        # reviewed alias) is that metric: only names the release cannot place are unknown.
+        metric = "coalesce(met.name, s.metric)" if deduplicated else "s.metric"
+        join = "LEFT JOIN ref.metrics AS met ON met.name_key = k.metric_key" if deduplicated else ""
         con.execute(
-            "CREATE TABLE submission_names AS SELECT row_id, task, dataset, metric FROM submission_results"
+            f"""
+            CREATE TABLE submission_names AS
+            SELECT s.row_id, s.task, s.dataset, {metric} AS metric
+            FROM submission_results AS s JOIN keyed AS k USING (row_id) {join}
+            ORDER BY s.row_id
+            """
         )
 
 
