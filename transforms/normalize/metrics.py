@@ -202,12 +202,7 @@ def load_registry(path: Path | str) -> Registry:
     metric the registry does not have.
     """
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the metric registry: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    doc = read_reviewed_yaml(path, "the metric registry")
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), list):
         raise ConfigError(f"{path}: expected a mapping with a 'units' mapping and a 'metrics' list")
     units = _units(path, doc.get("units"))
@@ -242,6 +237,16 @@ def load_registry(path: Path | str) -> Registry:
 
 
 # --- validation helpers ------------------------------------------------------------
+
+
+def read_reviewed_yaml(path: Path, what: str) -> Any:
+    """A reviewed data file (registry, rules) parsed; ConfigError names the file on any failure."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
 def _units(path: Path, raw: Any) -> dict[str, str]:

@@ -42,8 +42,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from transforms.errors import ConfigError
 
 RULES_PATH: Final = Path(__file__).with_name("model_rules.yaml")
@@ -110,13 +108,10 @@ def rules() -> ModelRules:
 
 def load_rules(path: Path | str) -> ModelRules:
     """Read and validate a rules file; ConfigError names the file, entry and field."""
+    from transforms.normalize.metrics import read_reviewed_yaml
+
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the model rules: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    doc = read_reviewed_yaml(path, "the model rules")
     if not isinstance(doc, dict) or set(doc) - {"keep_apart"}:
         raise ConfigError(f"{path}: expected a mapping with one key, keep_apart (a list)")
     raw = doc.get("keep_apart") or []

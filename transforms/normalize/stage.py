@@ -22,6 +22,12 @@ _PARSES = pa.schema(
 )
 
 
+def _replace_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    con.register("_rows", table)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _rows')
+    con.unregister("_rows")
+
+
 def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
     """Fill ``value_parses`` (one row per distinct raw cell) with the project's one value parser.
 
@@ -46,10 +52,7 @@ def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
         rows["value"].append(parsed.value)
         rows["value_issue"].append(parsed.issue)
         rows["is_percent"].append(parsed.is_percent)
-    table = pa.Table.from_pydict(rows, schema=_PARSES)
-    con.register("_parses", table)
-    con.execute("CREATE OR REPLACE TABLE value_parses AS SELECT * FROM _parses")
-    con.unregister("_parses")
+    _replace_table(con, "value_parses", pa.Table.from_pydict(rows, schema=_PARSES))
     return len(raws)
 
 
@@ -84,12 +87,6 @@ _MODEL_KEYS = pa.schema(
         ("group_key", pa.string()),
     ]
 )
-
-
-def _replace_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    con.register("_rows", table)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _rows')
-    con.unregister("_rows")
 
 
 def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = None) -> int:
