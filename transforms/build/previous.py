@@ -64,6 +64,7 @@ def fetch_previous(store: str, release_id: str, work: Path) -> dict[str, Any]:
     previous = previous_release_id(store, release_id)
     info: dict[str, Any] = {"release_id": previous, "tables": [], "quality": False}
     if previous is not None:
+        log.info("comparing with the previous release %s of %s", previous, store)
         cache = work / "previous-download"
         # The manifest is checked against the index; every file against the manifest.
         manifest = json.loads(read_manifest_bytes(store, find_release(store, previous)))
