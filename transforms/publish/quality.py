@@ -110,14 +110,11 @@ def build_report(
 
 
 def _changes_summary(diff: Mapping[str, Any] | None) -> dict[str, int] | None:
-    """Added / removed / merged / changed ids over every table of the diff."""
+    """Added / removed / merged / changed ids over every table (the diff's own totals)."""
     if not diff or not diff.get("old_release"):
         return None
-    out = {"added": 0, "removed": 0, "merged": 0, "changed": 0}
-    for table in (diff.get("tables") or {}).values():
-        for kind in out:
-            out[kind] += int(table.get(kind, 0) or 0)
-    return out
+    totals = diff.get("totals") or {}
+    return {kind: int(totals.get(kind, 0)) for kind in ("added", "removed", "merged", "changed")}
 
 
 def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, int]:

@@ -282,18 +282,11 @@ def _append(
 
 def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[str, Any]]] | None:
     """The newest release before ``release_id`` and its submissions (id, first release), if any."""
-    from transforms.client.store import list_releases
-    from transforms.errors import ReleaseNotFound
-    from transforms.publish.manifest import release_sort_key
+    from transforms.build.previous import previous_release_id
     from transforms.submissions.reference import published_submissions
 
-    try:
-        entries = list_releases(store)
-    except ReleaseNotFound:
+    previous = previous_release_id(store, release_id)
+    if previous is None:
         return None
-    earlier = [e for e in entries if release_sort_key(e.release_id) < release_sort_key(release_id)]
-    if not earlier:
-        return None
-    previous = earlier[-1].release_id
     firsts = published_submissions(store, previous)
     return previous, [{"submission_id": s, "first_release": f} for s, f in sorted(firsts.items())]
