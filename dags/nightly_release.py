@@ -4,7 +4,8 @@
 Builds one immutable release of the Papers with Code archive, every night:
 ingest the source dumps (streaming) → normalise (values, names, identities) →
 build the release tables (SQL) → **validate every table with Great Expectations
-(the gate)** → export Parquet + DuckDB + LICENSE/README + manifest → publish
+(the gate)**, and meanwhile export the Parquet files and `pwc.duckdb` → seal the
+release (LICENSE, README, reports, manifest last) once the gate passed → publish
 atomically, then update `index.json` / `latest.json`.
 
 The release id is `YYYY-MM-DD.N` from the run's logical date (N = rebuilds of
@@ -19,7 +20,11 @@ project-local defaults.
   line/column. Fix or remove the file and clear the task.
 - `validate`: the gate refused the data; the log lists each failed expectation
   (table, column, examples) and the path of the full `validation.json`. Nothing
-  was published and `latest` is unchanged. Fix the rule or the data, clear the task.
+  was published (`seal` does not run) and `latest` is unchanged. Fix the rule or
+  the data, clear the task.
+- any stage, "out of memory" or "disk full": the log's last line names the stage,
+  the limit and the setting to change (`PWC_MEMORY_LIMIT`, `PWC_WORK`). Nothing
+  was published.
 - `publish`: safe to clear and re-run; a half-copied release is never visible
   and a re-run converges (an identical release already in place is kept).
 """
@@ -93,10 +98,18 @@ def nightly_release() -> None:
 
     @task
     def export(release_id: str) -> str:
-        """Write Parquet, DuckDB, LICENSE, README, SHA256SUMS and (last) the manifest."""
+        """Write the Parquet files and pwc.duckdb (runs beside the gate; both only read the tables)."""
         from transforms.airflow_support import run_stage
 
         run_stage("export", release_id)
+        return release_id
+
+    @task
+    def seal(release_id: str) -> str:
+        """Once the gate passed: LICENSE, README, reports, SHA256SUMS and (last) the manifest."""
+        from transforms.airflow_support import run_stage
+
+        run_stage("seal", release_id)
         return release_id
 
     @task(outlets=[PWC_RELEASE])
@@ -114,9 +127,11 @@ def nightly_release() -> None:
         run_stage("cleanup", release_id)
 
     release_id = plan()
-    exported = export(validate(build_tables(normalize(ingest(release_id)))))
-    published = publish(exported)
-    done = cleanup(exported)
+    built = build_tables(normalize(ingest(release_id)))
+    sealed = seal(release_id)
+    [validate(built), export(built)] >> sealed
+    published = publish(sealed)
+    done = cleanup(sealed)
     published >> done
 
 

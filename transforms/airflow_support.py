@@ -38,18 +38,19 @@ def run_day(context: dict[str, Any]) -> date:
 
 @contextmanager
 def fail_fast() -> Iterator[None]:
-    """Corrupt sources, gate refusals and bad settings fail the task at once: a retry cannot fix them.
+    """Corrupt sources, gate refusals, bad settings and exhausted memory or disk fail the task at
+    once: a retry with the same input and limits cannot fix them.
 
     Everything else (a store that is briefly unreachable, a killed worker) keeps the
     DAG's retries with exponential back-off.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
-    from transforms.errors import ConfigError, IntegrityError, SourceError, ValidationFailed
+    from transforms.errors import ConfigError, IntegrityError, ResourceError, SourceError, ValidationFailed
 
     try:
         yield
-    except (SourceError, ValidationFailed, ConfigError, IntegrityError) as exc:
+    except (SourceError, ValidationFailed, ConfigError, IntegrityError, ResourceError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -58,7 +59,7 @@ def run_stage(stage: str, *args: Any) -> Any:
     from transforms import pipeline
 
     with fail_fast():
-        return getattr(pipeline, stage)(settings_from_airflow(), *args)
+        return pipeline.run_stage(stage, settings_from_airflow(), *args)
 
 
 def run_intake_step(step: str) -> Any:

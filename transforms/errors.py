@@ -40,3 +40,7 @@ class IntegrityError(PwcError):
     """A release file does not match its manifest (size or sha256)."""
 
     exit_code = 1
+
+
+class ResourceError(PwcError):
+    """A stage ran out of memory or disk: names the stage, the limit and the setting to change."""

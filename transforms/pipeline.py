@@ -25,9 +25,10 @@ import duckdb
 
 from transforms.build.ids import build_lineage
 from transforms.build.previous import fetch_previous, load_previous, previous_quality
-from transforms.build.sqlrunner import ID_MODELS, RELEASE_MODELS, create_macros, run_models, sql_literal
+from transforms.build.sqlrunner import ID_MODELS, RELEASE_MODELS, create_macros, run_models
 from transforms.build.tables import TABLES
 from transforms.config import Settings
+from transforms.duck import Limits, connect, quote_ident, resource_errors
 from transforms.errors import PwcError, ValidationFailed
 from transforms.ingest.load import ingest as ingest_sources
 from transforms.ingest.sources import discover
@@ -37,6 +38,8 @@ from transforms.submissions.ingest import ingest_submissions
 log = logging.getLogger(__name__)
 
 WORK_DB = "work.duckdb"
+EXPORT_JSON = "export.json"
+QUALITY_JSON = "quality.json"
 
 
 # --------------------------------------------------------------------------- workspace
@@ -64,22 +67,39 @@ def workspace(settings: Settings, release_id: str) -> Iterator[Path]:
         local = Path(tmp)
         if fs.exists(remote):
             fs.get(remote + "/", str(local), recursive=True)
+        fetched = _file_states(local)
         yield local
-        fs.put(str(local) + "/", remote, recursive=True)
+        # Only what the stage wrote goes back: stages that run side by side (validate, export)
+        # write different files and only read the work database.
+        for rel, state in sorted(_file_states(local).items()):
+            if fetched.get(rel) != state:
+                fs.put_file(str(local / rel), f"{remote}/{rel}")
+
+
+def _file_states(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def limits(settings: Settings, path: Path) -> Limits:
+    """The DuckDB limits of every connection of this release's build (spilling into its work dir)."""
+    return Limits(memory_limit=settings.memory_limit, threads=settings.threads, spill_dir=path / "spill")
 
 
 @contextmanager
 def work_db(settings: Settings, path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(path / WORK_DB), read_only=read_only)
+    con = connect(path / WORK_DB, limits(settings, path), read_only=read_only)
     try:
-        # SET takes no bound parameters (and a parameterised query makes DuckDB import pandas).
-        con.execute(f"SET threads = {int(settings.threads)}")
-        con.execute(f"SET memory_limit = {sql_literal(settings.memory_limit)}")
-        if not read_only:
-            con.execute(f"SET temp_directory = {sql_literal(str(path / 'spill'))}")
         yield con
     finally:
         con.close()
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0])  # type: ignore[index]
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -105,13 +125,16 @@ def plan(settings: Settings, day: date) -> str:
 def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
     """Discover and stream every source file into raw tables of a fresh work database."""
     sources = discover(settings.require_source())
-    inputs = [{"path": f.name, "sha256": f.sha256(), "bytes": f.path.stat().st_size} for f in sources.files]
     with workspace(settings, release_id) as path:
         (path / WORK_DB).unlink(missing_ok=True)
         with work_db(settings, path) as con:
             report = ingest_sources(
                 con, sources, more=lambda writer: ingest_submissions(con, settings, release_id, writer)
             )
+        inputs = [
+            {"path": f.name, "sha256": report.sha256[f.name], "bytes": f.path.stat().st_size}
+            for f in sources.files
+        ]
         previous = fetch_previous(settings.store, release_id, path)
         summary = {
             "inputs": inputs,
@@ -147,7 +170,9 @@ def build(settings: Settings, release_id: str) -> dict[str, Any]:
         lineage = build_lineage(con, path)
         runs += run_models(con, "release", ID_MODELS)
         changes = build_changes(con, path, release_id)
-    rows = {r.name: r.rows for r in runs if r.name in TABLES}
+        rows = {
+            r.name: r.rows if r.rows is not None else _count(con, r.name) for r in runs if r.name in TABLES
+        }
     return {**rows, "int_lineage": lineage, "changes": changes}
 
 
@@ -156,7 +181,7 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
     from transforms.validate.gate import raise_for_failures, run_gate
 
     with workspace(settings, release_id) as path:
-        with work_db(settings, path) as con:
+        with work_db(settings, path, read_only=True) as con:
             raw_cells = con.execute(
                 "SELECT count(*) FROM raw_results WHERE metric_name_raw IS NOT NULL"
             ).fetchone()[0]  # type: ignore[index]
@@ -182,31 +207,48 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
 
 
 def export(settings: Settings, release_id: str, created_at: datetime | None = None) -> dict[str, Any]:
-    """Write the complete release directory (Parquet, DuckDB, LICENSE, README, manifest last)."""
-    from transforms.build.changes import CHANGELOG, DIFF_JSON
-    from transforms.publish.export import export_release
+    """Write the release's data files (Parquet, ``pwc.duckdb``) and its data-quality report.
+
+    Independent of the gate: the in-process build runs it while ``validate`` runs, and the
+    DAG runs the two as parallel tasks; ``seal`` then needs both.
+    """
+    from transforms.build.changes import DIFF_JSON
+    from transforms.publish.export import export_tables
     from transforms.publish.quality import build_report
 
     created = created_at or datetime.now(UTC)
     with workspace(settings, release_id) as path:
-        ingest_summary = _read_json(path / "ingest.json", "ingest")
-        validation = _read_json(path / "validation.json", "validate")
-        if not validation.get("success"):
-            raise ValidationFailed(f"{path / 'validation.json'}: the gate did not pass; refusing to export")
         diff = _read_json(path / DIFF_JSON, "build")
         with work_db(settings, path, read_only=True) as con:
             quality = build_report(con, release_id=release_id, previous=previous_quality(path), diff=diff)
-            manifest = export_release(
-                con,
-                path / "release",
-                release_id=release_id,
-                created_at=created,
-                inputs=ingest_summary["inputs"],
-                validation=validation,
-                quality=quality,
-                changelog=(path / CHANGELOG).read_text(encoding="utf-8"),
-            )
-    return {name: t["row_count"] for name, t in manifest["tables"].items()}
+            tables = export_tables(con, path / "release", release_id=release_id, created_at=created)
+        _write_json(path / QUALITY_JSON, quality)
+        _write_json(path / EXPORT_JSON, {"created_at": created.isoformat(), "tables": tables})
+    return {name: t["row_count"] for name, t in tables.items()}
+
+
+def seal(settings: Settings, release_id: str) -> dict[str, Any]:
+    """Complete the exported release once the gate passed: LICENSE, README, reports, manifest last."""
+    from transforms.build.changes import CHANGELOG
+    from transforms.publish.export import seal_release
+
+    with workspace(settings, release_id) as path:
+        ingest_summary = _read_json(path / "ingest.json", "ingest")
+        validation = _read_json(path / "validation.json", "validate")
+        if not validation.get("success"):
+            raise ValidationFailed(f"{path / 'validation.json'}: the gate did not pass; refusing to seal")
+        exported = _read_json(path / EXPORT_JSON, "export")
+        manifest = seal_release(
+            path / "release",
+            release_id=release_id,
+            created_at=datetime.fromisoformat(exported["created_at"]),
+            tables=exported["tables"],
+            inputs=ingest_summary["inputs"],
+            validation=validation,
+            quality=_read_json(path / QUALITY_JSON, "export"),
+            changelog=(path / CHANGELOG).read_text(encoding="utf-8"),
+        )
+    return {"files": len(manifest["files"])}
 
 
 def publish(settings: Settings, release_id: str) -> str:
@@ -230,9 +272,43 @@ def cleanup(settings: Settings, release_id: str) -> None:
         shutil.rmtree(Path(settings.work) / release_id, ignore_errors=True)
 
 
+def run_stage(stage: str, settings: Settings, *args: Any) -> Any:
+    """Run the stage function ``stage`` (one of STAGES, or plan/cleanup).
+
+    Running out of memory or disk becomes one :class:`ResourceError` line naming the
+    stage, the limit and the setting to change; the store is untouched (only the
+    publish stage writes to it, and it writes a release whole or not at all).
+    """
+    fn: Callable[..., Any] = globals()[stage]
+    local_work = "://" not in settings.work
+    where = Path(settings.work if local_work else tempfile.gettempdir())
+    if local_work and args and isinstance(args[0], str):
+        where = where / args[0]
+    disk_setting = "point the work directory elsewhere with --work / PWC_WORK"
+    if stage == "publish":
+        where = Path(settings.store) if "://" not in settings.store else where
+        disk_setting = "publish into another store with --store / PWC_STORE"
+    memory_setting = _setting_hint(settings, "memory_limit")
+    with resource_errors(
+        stage, limits(settings, where), where, memory_setting=memory_setting, disk_setting=disk_setting
+    ):
+        return fn(settings, *args)
+
+
+def _setting_hint(settings: Settings, name: str) -> str:
+    origin = settings.origin.get(name, "default")
+    env = f"PWC_{name.upper()}"
+    if origin == "default":
+        return f"{env} (e.g. {env}=4GB) or {name} in pwc-archive.toml"
+    return f"{env} or {name} in pwc-archive.toml (now {getattr(settings, name)} from {origin})"
+
+
 # --------------------------------------------------------------------------- in-process build
 
-STAGES: tuple[str, ...] = ("ingest", "normalize", "build", "validate", "export", "publish")
+STAGES: tuple[str, ...] = ("ingest", "normalize", "build", "export", "validate", "seal", "publish")
+"""In the order the in-process build runs them. ``export`` and ``validate`` need only ``build``
+(the DAG runs them side by side); here the export goes first, before Great Expectations and
+pandas are loaded, so that the process's peak is that of its largest stage, not of two."""
 
 
 @dataclass
@@ -243,32 +319,48 @@ class BuildResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Hooks:
+    """Called by :func:`build_release` around each stage (the benchmarks' probes)."""
+
+    stage_started: Callable[[str], None] | None = None
+    stage_finished: Callable[[str, float], None] | None = None
+
+
 def build_release(
     settings: Settings,
     release_id: str | None = None,
     day: date | None = None,
     on_stage: Callable[[str, float], None] | None = None,
     keep_work: bool = False,
+    hooks: Hooks | None = None,
 ) -> BuildResult:
-    """Run every stage in this process (no scheduler); returns the published release."""
+    """Run every stage in this process (no scheduler), one at a time; returns the published release."""
     rid = release_id or plan(settings, day or datetime.now(UTC).date())
     parse_release_id(rid)
     result = BuildResult(rid, "")
-    steps: dict[str, Callable[[], Any]] = {
-        "ingest": lambda: ingest(settings, rid),
-        "normalize": lambda: normalize(settings, rid),
-        "build": lambda: build(settings, rid),
-        "validate": lambda: validate(settings, rid),
-        "export": lambda: export(settings, rid),
-        "publish": lambda: publish(settings, rid),
-    }
+    hooks = hooks or Hooks()
     for stage in STAGES:
+        if hooks.stage_started:
+            hooks.stage_started(stage)
         started = time.perf_counter()
-        result.details[stage] = steps[stage]()
+        result.details[stage] = run_stage(stage, settings, rid)
         result.seconds[stage] = time.perf_counter() - started
-        if on_stage:
-            on_stage(stage, result.seconds[stage])
+        release_unused_memory()
+        for callback in (on_stage, hooks.stage_finished):
+            if callback:
+                callback(stage, result.seconds[stage])
     result.location = str(result.details["publish"])
     if not keep_work:
         cleanup(settings, rid)
     return result
+
+
+def release_unused_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc keeps them after pandas frees large frames)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.duck import quote_ident, sql_literal
+
+__all__ = ["create_macros", "quote_ident", "run_model", "run_models", "sql_literal"]
+
 SQL_DIR = Path(str(resources.files("transforms") / "sql"))
 
 STAGING_MODELS = (
@@ -16,6 +20,7 @@ STAGING_MODELS = (
     "stg_task_nodes",
     "stg_leaderboards",
     "stg_papers",
+    "stg_paper_texts",
     "stg_code_links",
     "stg_methods",
     "stg_datasets",
@@ -24,6 +29,7 @@ STAGING_MODELS = (
 RELEASE_MODELS = (
     "int_metric_spellings",
     "int_model_spellings",
+    "int_papers",
     "papers",
     "tasks",
     "datasets",
@@ -42,21 +48,11 @@ ID_MODELS = ("id_registry", "id_redirects")
 """Built after ``int_lineage`` (transforms.build.ids); ``changes`` comes last, from the diff."""
 
 
-def quote_ident(name: str) -> str:
-    """The one place identifiers are quoted (values are always bound parameters)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_literal(value: str) -> str:
-    """A SQL string literal, only for statements DuckDB does not take parameters in
-    (SET, COPY options). Prefer bound parameters everywhere else."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class ModelRun:
     name: str
-    rows: int
+    rows: int | None
+    """None for a view (not materialised, so not counted)."""
     seconds: float
 
 
@@ -64,11 +60,27 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
 
 
+VIEW_MARKER = "-- materialized: view"
+"""A model whose file starts with this line is created as a view: staging models over the wide
+catalogue dumps only rename and clean, so copying 1.4 GB of abstracts into a table would be a
+pass over the text for nothing. Its rows are counted by the models that read it."""
+
+
 def run_model(con: duckdb.DuckDBPyConnection, folder: str, name: str) -> ModelRun:
-    """Materialise ``sql/<folder>/<name>.sql`` as table ``name``."""
+    """Materialise ``sql/<folder>/<name>.sql`` as table ``name`` (or a view, see VIEW_MARKER)."""
     started = time.perf_counter()
     sql = (SQL_DIR / folder / f"{name}.sql").read_text(encoding="utf-8")
-    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS\n{sql}")
+    kind = "VIEW" if sql.startswith(VIEW_MARKER) else "TABLE"
+    existing = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = $name",
+        {"name": name},
+    ).fetchone()
+    if existing and existing[0] != ("VIEW" if kind == "VIEW" else "BASE TABLE"):
+        con.execute(f"DROP {'TABLE' if kind == 'VIEW' else 'VIEW'} {quote_ident(name)}")
+    con.execute(f"CREATE OR REPLACE {kind} {quote_ident(name)} AS\n{sql}")
+    if kind == "VIEW":
+        return ModelRun(name, None, time.perf_counter() - started)
     rows = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]  # type: ignore[index]
     return ModelRun(name, int(rows), time.perf_counter() - started)
 

@@ -36,6 +36,9 @@ class Table:
     entity: bool = True
     """The key is a stable entity id: tracked in id_registry and compared in the release diff.
     False for the tables derived from others (conflicts) and for the bookkeeping tables."""
+    row_group_rows: int = 122_880
+    """Rows per Parquet row group: fewer for tables of long text (abstracts), so that the writer,
+    which holds one row group in memory, stays at tens of MB."""
 
     @property
     def column_names(self) -> list[str]:
@@ -73,6 +76,7 @@ TABLES: dict[str, Table] = {
                 _c("proceeding", "VARCHAR", "Venue / proceeding."),
                 SOURCES,
             ),
+            row_group_rows=16_384,
         ),
         Table(
             "tasks",

@@ -46,30 +46,66 @@ class _CountingReader(io.RawIOBase):
         return len(data)
 
 
-def open_bytes(path: Path) -> BinaryIO:
-    """Open plain or gzip JSON (detected by magic bytes, not by name)."""
-    fh = path.open("rb")
+class _HashingFile(io.RawIOBase):
+    """The file's bytes as read, fed to ``digest`` on the way (hash while parsing: one read)."""
+
+    def __init__(self, raw: BinaryIO, digest: Any) -> None:
+        self.raw = raw
+        self.digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def drain(self) -> None:
+        """Hash the rest of the file (bytes after the JSON value, a gzip trailer not yet read)."""
+        while self.read(_CHUNK):
+            pass
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def open_bytes(path: Path, digest: Any = None) -> BinaryIO:
+    """Open plain or gzip JSON (detected by magic bytes, not by name).
+
+    With ``digest`` (a hashlib object) every byte of the file is fed to it as it is read.
+    """
+    fh: Any = path.open("rb")
     magic = fh.read(2)
     fh.seek(0)
+    if digest is not None:
+        fh = _HashingFile(fh, digest)
     if magic == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
-    return fh
+    return fh  # type: ignore[no-any-return]
 
 
-def iter_items(path: Path, label: str) -> Iterator[tuple[int, Any]]:
+def iter_items(path: Path, label: str, digest: Any = None) -> Iterator[tuple[int, Any]]:
     """Yield ``(index, item)`` for each element of the top-level array.
 
     A top-level object is treated as an array of one (some hand-written
     leaderboard files hold a single task). Floats come back as ``float``.
+    With ``digest`` (a hashlib object), the whole file is hashed as it is read.
     """
     try:
-        yield from _iter_items(path, label)
+        yield from _iter_items(path, label, digest)
     except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{label}: cannot read: {exc} (is the file truncated or not gzip?)") from None
 
 
-def _iter_items(path: Path, label: str) -> Iterator[tuple[int, Any]]:
-    with open_bytes(path) as raw:
+def _iter_items(path: Path, label: str, digest: Any) -> Iterator[tuple[int, Any]]:
+    with open_bytes(path, digest) as raw:
         reader = _CountingReader(raw)
         first = _first_significant_byte(reader)
         prefix = "item" if first == b"[" else ""
@@ -78,6 +114,9 @@ def _iter_items(path: Path, label: str) -> Iterator[tuple[int, Any]]:
         try:
             for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
                 yield index, item
+            hashing = getattr(raw, "fileobj", raw)
+            if isinstance(hashing, _HashingFile):
+                hashing.drain()
         except ijson.JSONError as exc:
             raise SourceError(_describe(path, label, reader, exc, index + 1)) from None
         except (OSError, EOFError, zlib.error) as exc:

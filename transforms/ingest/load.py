@@ -7,8 +7,10 @@ traced back to a byte range of an input.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +127,8 @@ class IngestReport:
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
     unknown_files: list[str] = field(default_factory=list)
+    sha256: dict[str, str] = field(default_factory=dict)
+    """Every source file's sha256, taken while it was read (evaluation tables) or beside it."""
     more: Any = None
 
 
@@ -196,35 +200,74 @@ def ingest(
 ) -> IngestReport:
     """Stream every source file into the raw tables (replacing earlier contents).
 
+    The flat catalogue dumps (papers with abstracts above all) are read by DuckDB's JSON
+    reader on a second connection while this thread walks the evaluation tables in
+    Python: on two cores the two reads overlap instead of adding up. Each file is read
+    once; the evaluation tables are hashed while they are parsed (``report.sha256``).
+
     ``more`` may add rows of its own through the writer (accepted submissions do).
     """
     create_raw_tables(con)
     report = IngestReport(unknown_files=list(sources.unknown))
     for name in sources.unknown:
         log.warning("ignoring %s: not a known archive dump name", name)
-    writer = _BatchWriter(con)
-    for src in sources.of_kind("evaluation_tables"):
-        n = 0
-        for index, task in iter_items(src.path, src.name):
-            if not isinstance(task, dict):
-                raise SourceError(
-                    f"{src.name}: top-level item {index}: expected a task object, found {type(task).__name__}"
-                )
-            for emitted in walk_task(task, src.name, index):
-                emitted.row["source_rank"] = src.rank
-                writer.add(_KIND_TABLE[emitted.kind], emitted.row)
-                n += emitted.kind == "result"
-        report.files[src.name] = n
-    if more is not None:
-        report.more = more(writer)
-    writer.flush()
+    catalogs = [(kind, src) for kind in _CATALOG_COLUMNS for src in sources.of_kind(kind)]
+    # The papers dump is most of the bytes: it gets the second connection to itself, and this
+    # thread takes the other (small) catalogues after the evaluation tables.
+    beside = [(kind, src) for kind, src in catalogs if kind == "papers"]
+    here = [(kind, src) for kind, src in catalogs if kind != "papers"]
+    # A commit that triggers an automatic checkpoint waits for every other connection's query
+    # to end: with the catalogue load running beside the walk, that is a long spin. Checkpoint
+    # once, at the end, instead.
+    con.execute("SET checkpoint_threshold = '1TB'")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pwc-catalogs") as pool:
+        cursor = con.cursor()
+        loading = pool.submit(_load_catalogs, cursor, beside)
+        try:
+            writer = _BatchWriter(con)
+            for src in sources.of_kind("evaluation_tables"):
+                report.files[src.name], report.sha256[src.name] = _load_evaluation_tables(writer, src)
+            if more is not None:
+                report.more = more(writer)
+            writer.flush()
+            report.files.update(_load_catalogs(con, here))
+            for kind, src in catalogs:
+                report.sha256[src.name] = src.sha256()
+            report.files.update(loading.result())
+            report.files = {f.name: report.files[f.name] for f in sources.files if f.name in report.files}
+        except BaseException:
+            cursor.interrupt()
+            raise
+        finally:
+            cursor.close()
+    con.execute("RESET checkpoint_threshold")
     writer.flush_catalogs()
     report.rows.update(writer.counts)
     for kind in _CATALOG_COLUMNS:
-        for src in sources.of_kind(kind):
-            report.files[src.name] = _load_catalog(con, kind, src)
         report.rows[f"raw_{kind}"] = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
     return report
+
+
+def _load_evaluation_tables(writer: _BatchWriter, src: SourceFile) -> tuple[int, str]:
+    """Walk one evaluation-tables file into the writer; returns (metric cells, sha256 of the file)."""
+    n = 0
+    digest = hashlib.sha256()
+    for index, task in iter_items(src.path, src.name, digest=digest):
+        if not isinstance(task, dict):
+            raise SourceError(
+                f"{src.name}: top-level item {index}: expected a task object, found {type(task).__name__}"
+            )
+        for emitted in walk_task(task, src.name, index):
+            emitted.row["source_rank"] = src.rank
+            writer.add(_KIND_TABLE[emitted.kind], emitted.row)
+            n += emitted.kind == "result"
+    return n, digest.hexdigest()
+
+
+def _load_catalogs(con: duckdb.DuckDBPyConnection, catalogs: list[tuple[str, SourceFile]]) -> dict[str, int]:
+    counts = {src.name: _load_catalog(con, kind, src) for kind, src in catalogs}
+    con.execute("SELECT 1").fetchall()  # end the last statement's result: it holds a table lock
+    return counts
 
 
 def _load_catalog(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile) -> int:

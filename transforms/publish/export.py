@@ -39,10 +39,12 @@ QUALITY_FILE = "quality.json"
 CHANGELOG_FILE = "CHANGELOG.md"
 
 
-def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path, release_id: str) -> None:
-    """One table to Parquet, byte-reproducibly: sorted by key, single-threaded writer."""
+def write_parquet(
+    con: duckdb.DuckDBPyConnection, relation: str, table: str, target: Path, release_id: str
+) -> None:
+    """One table to Parquet, byte-reproducibly. ``relation`` holds the table's rows already sorted
+    by key (``pwc.duckdb``'s copy, written in key order): an ordered scan, no second sort."""
     spec = TABLES[table]
-    columns = ", ".join(quote_ident(c) for c in spec.column_names)
     metadata = {
         "license": DEFAULT_LICENSE["id"],
         "license_url": DEFAULT_LICENSE["url"],
@@ -55,9 +57,9 @@ def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path, rele
     }
     kv = ", ".join(f"{quote_ident(k)}: {sql_literal(v)}" for k, v in metadata.items())
     con.execute(
-        f"COPY (SELECT {columns} FROM {quote_ident(table)} ORDER BY {quote_ident(spec.key)}) "
-        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, "
-        f"KV_METADATA {{{kv}}})"
+        f"COPY (SELECT * FROM {relation}) "
+        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, "
+        f"ROW_GROUP_SIZE {int(spec.row_group_rows)}, KV_METADATA {{{kv}}})"
     )
 
 
@@ -76,16 +78,32 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"COMMENT ON VIEW {quote_ident(name)} IS {sql_literal(description)}")
 
 
-def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Mapping[str, int]) -> None:
-    """``pwc.duckdb``: the Parquet tables, documented, the views, and release_info with the licence."""
-    path = release_dir / DUCKDB_FILE
-    con = duckdb.connect(str(path))
+RELEASE_DB = "release_db"
+"""The alias ``pwc.duckdb`` is ATTACHed under while the export writes it."""
+
+
+def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: str) -> dict[str, int]:
+    """Fill ``pwc.duckdb`` (ATTACHed to ``con`` as RELEASE_DB): every release table in key order,
+    documented, the views, and release_info with the licence. Returns each table's row count.
+
+    Tables are written sorted by key: readers' point lookups skip row groups by their key range,
+    and the Parquet files are then written from these tables by an ordered scan.
+    """
+    home = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    counts: dict[str, int] = {}
     try:
         for name, spec in TABLES.items():
-            parquet = release_dir / "parquet" / f"{name}.parquet"
+            columns = ", ".join(quote_ident(c) for c in spec.column_names)
             con.execute(
-                f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM read_parquet($p)", {"p": str(parquet)}
+                f"CREATE TABLE {RELEASE_DB}.{quote_ident(name)} AS "
+                f"SELECT {columns} FROM {quote_ident(str(home))}.{quote_ident(name)} "
+                f"ORDER BY {quote_ident(spec.key)}"
             )
+            counts[name] = int(
+                con.execute(f"SELECT count(*) FROM {RELEASE_DB}.{quote_ident(name)}").fetchone()[0]  # type: ignore[index]
+            )
+        con.execute(f"USE {RELEASE_DB}")
+        for name, spec in TABLES.items():
             con.execute(
                 f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(spec.grain + '; key ' + spec.key)}"
             )
@@ -102,7 +120,7 @@ def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Ma
             "license": DEFAULT_LICENSE["id"],
             "license_url": DEFAULT_LICENSE["url"],
             "attribution": ATTRIBUTION,
-            "row_counts": json.dumps(dict(counts), sort_keys=True),
+            "row_counts": json.dumps(counts, sort_keys=True),
         }
         con.execute("CREATE TABLE release_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
         con.executemany("INSERT INTO release_info VALUES (?, ?)", sorted(info.items()))
@@ -111,43 +129,63 @@ def write_duckdb(release_dir: Path, release_id: str, created_at: str, counts: Ma
         )
         con.execute("CHECKPOINT")
     finally:
-        con.close()
+        con.execute(f"USE {quote_ident(str(home))}")
+    return counts
 
 
-def export_release(
-    con: duckdb.DuckDBPyConnection,
-    release_dir: Path,
-    *,
-    release_id: str,
-    created_at: datetime,
-    inputs: list[dict[str, Any]],
-    validation: Mapping[str, Any],
-    quality: Mapping[str, Any] | None = None,
-    changelog: str | None = None,
-) -> dict[str, Any]:
-    """Write every file of the release into ``release_dir`` (replaced if present); returns the manifest.
+def export_tables(
+    con: duckdb.DuckDBPyConnection, release_dir: Path, *, release_id: str, created_at: datetime
+) -> dict[str, dict[str, Any]]:
+    """Write the release's data files into ``release_dir`` (replaced if present): one Parquet file
+    per table and ``pwc.duckdb``. Returns each table's row count and columns (for the manifest).
 
-    ``quality`` is the data-quality report (``quality.json``, and a README section);
-    ``changelog`` the Markdown diff against the previous release (``CHANGELOG.md``).
+    Needs nothing from the gate, so it runs while the gate validates the same tables; the
+    release is only sealed (:func:`seal_release`) once the gate has passed.
     """
     parse_release_id(release_id)
     if release_dir.exists():
         shutil.rmtree(release_dir)
     (release_dir / "parquet").mkdir(parents=True)
     con.execute("SET preserve_insertion_order = true")
-    counts: dict[str, int] = {}
+    # ATTACHed, not opened on its own: writing it shares the build's one buffer pool and memory
+    # limit (a second connection would bring a pool of its own).
+    con.execute(f"ATTACH {sql_literal(str(release_dir / DUCKDB_FILE))} AS {RELEASE_DB} (READ_WRITE)")
     tables: dict[str, dict[str, Any]] = {}
-    for name, spec in TABLES.items():
-        write_parquet(con, name, release_dir / "parquet" / f"{name}.parquet", release_id)
-        counts[name] = int(con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0])  # type: ignore[index]
-        described = con.execute(f"DESCRIBE {quote_ident(name)}").fetchall()
-        types = {row[0]: row[1] for row in described}
-        tables[name] = {
-            "row_count": counts[name],
-            "columns": [{"name": c, "type": types[c]} for c in spec.column_names],
-        }
-    created = created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    write_duckdb(release_dir, release_id, created, counts)
+    try:
+        counts = write_duckdb(con, release_id, _timestamp(created_at))
+        for name, spec in TABLES.items():
+            relation = f"{RELEASE_DB}.{quote_ident(name)}"
+            write_parquet(con, relation, name, release_dir / "parquet" / f"{name}.parquet", release_id)
+            types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+            tables[name] = {
+                "row_count": counts[name],
+                "columns": [{"name": c, "type": types[c]} for c in spec.column_names],
+            }
+    finally:
+        con.execute(f"DETACH {RELEASE_DB}")
+    return tables
+
+
+def seal_release(
+    release_dir: Path,
+    *,
+    release_id: str,
+    created_at: datetime,
+    tables: Mapping[str, Mapping[str, Any]],
+    inputs: list[dict[str, Any]],
+    validation: Mapping[str, Any],
+    quality: Mapping[str, Any] | None = None,
+    changelog: str | None = None,
+) -> dict[str, Any]:
+    """Complete an exported release directory: LICENSE, ``validation.json``, ``quality.json``,
+    CHANGELOG.md, README.md, SHA256SUMS and, last, ``manifest.json``. Returns the manifest.
+
+    ``quality`` is the data-quality report (``quality.json``, and a README section);
+    ``changelog`` the Markdown diff against the previous release (``CHANGELOG.md``).
+    """
+    parse_release_id(release_id)
+    created = _timestamp(created_at)
+    counts = {name: int(t["row_count"]) for name, t in tables.items()}
     (release_dir / "LICENSE").write_bytes(LICENSE_TEXT.read_bytes())
     write_bytes_atomic(release_dir / "validation.json", canonical_json_bytes(dict(validation)))
     if quality is not None:
@@ -172,13 +210,17 @@ def export_release(
         schema_version=SCHEMA_VERSION,
         created_at=created_at,
         pipeline_version=__version__,
-        tables=tables,
+        tables=dict(tables),
         inputs=inputs,
         license={**DEFAULT_LICENSE, "attribution": ATTRIBUTION},
         validation=_validation_summary(validation),
     )
     write_bytes_atomic(release_dir / MANIFEST, canonical_json_bytes(manifest))
     return manifest
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _validation_summary(validation: Mapping[str, Any]) -> dict[str, Any]:

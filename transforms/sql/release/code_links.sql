@@ -26,18 +26,35 @@ all_links AS (
     UNION ALL BY NAME SELECT * FROM from_results
 ),
 
+-- One record speaks for a link, by the total order of papers.sql: source kind, file rank, fields
+-- filled, then content (md5 of the record's fields); a field it lacks falls back to the next.
+ranked AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY paper_key, repo_url
+            ORDER BY
+                priority,
+                source_rank,
+                (is_official IS NOT NULL)::INTEGER + (framework IS NOT NULL)::INTEGER
+                    + (mentioned_in_paper IS NOT NULL)::INTEGER + (mentioned_in_github IS NOT NULL)::INTEGER DESC,
+                md5(concat_ws(chr(31), is_official, framework, mentioned_in_paper, mentioned_in_github))
+        ) AS record_rank
+    FROM all_links
+),
+
 final AS (
     SELECT
         make_id('cod', coalesce(paper_key, '') || chr(31) || repo_url) AS code_link_id,
         CASE WHEN paper_key IS NOT NULL THEN make_id('pap', paper_key) END AS paper_id,
         repo_url,
         nullif(regexp_extract(repo_url, '^https://github\.com/([^/]+/[^/?#]+)', 1), '') AS repo_name,
-        first(is_official ORDER BY priority, source_rank) FILTER (WHERE is_official IS NOT NULL) AS is_official,
-        first(framework ORDER BY priority, source_rank) FILTER (WHERE framework IS NOT NULL) AS framework,
-        first(mentioned_in_paper ORDER BY priority, source_rank) FILTER (WHERE mentioned_in_paper IS NOT NULL) AS mentioned_in_paper,
-        first(mentioned_in_github ORDER BY priority, source_rank) FILTER (WHERE mentioned_in_github IS NOT NULL) AS mentioned_in_github,
+        arg_min(is_official, record_rank) FILTER (WHERE is_official IS NOT NULL) AS is_official,
+        arg_min(framework, record_rank) FILTER (WHERE framework IS NOT NULL) AS framework,
+        arg_min(mentioned_in_paper, record_rank) FILTER (WHERE mentioned_in_paper IS NOT NULL) AS mentioned_in_paper,
+        arg_min(mentioned_in_github, record_rank) FILTER (WHERE mentioned_in_github IS NOT NULL) AS mentioned_in_github,
         list_sort(list_distinct(list(source))) AS sources
-    FROM all_links
+    FROM ranked
     GROUP BY paper_key, repo_url
 )
 

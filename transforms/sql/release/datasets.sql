@@ -19,7 +19,7 @@ names AS (
 grouped AS (
     SELECT
         dataset_name,
-        first(parent_dataset_name ORDER BY priority DESC, source_rank) FILTER (WHERE parent_dataset_name IS NOT NULL) AS parent_dataset_name,
+        first(parent_dataset_name ORDER BY priority DESC, source_rank, parent_dataset_name) FILTER (WHERE parent_dataset_name IS NOT NULL) AS parent_dataset_name,
         first(description ORDER BY priority, length(description) DESC, description) FILTER (WHERE description IS NOT NULL) AS description,
         list_distinct(flatten(list(links ORDER BY source_rank))) AS links,
         list_distinct(flatten(list(citations ORDER BY source_rank))) AS citations,
@@ -28,13 +28,31 @@ grouped AS (
     GROUP BY dataset_name
 ),
 
+-- One catalogue record per name, by the total order of papers.sql: file rank, fields filled,
+-- then content (md5 of the record's fields); a field it lacks falls back to the next record.
+catalog_ranked AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY dataset_name
+            ORDER BY
+                source_rank,
+                (full_name IS NOT NULL)::INTEGER + (homepage IS NOT NULL)::INTEGER
+                    + (len(modalities) > 0)::INTEGER + (license_name IS NOT NULL)::INTEGER
+                    + (description IS NOT NULL)::INTEGER + (parent_dataset_name IS NOT NULL)::INTEGER DESC,
+                md5(concat_ws(chr(31), full_name, homepage, array_to_string(modalities, chr(30)),
+                              license_name, description, parent_dataset_name, pwc_url))
+        ) AS record_rank
+    FROM catalog
+),
+
 catalog_first AS (
     SELECT dataset_name,
-           first(full_name ORDER BY source_rank) AS full_name,
-           first(homepage ORDER BY source_rank) AS homepage,
-           first(modalities ORDER BY source_rank) AS modalities,
-           first(license_name ORDER BY source_rank) AS license_name
-    FROM catalog
+           arg_min(full_name, record_rank) FILTER (WHERE full_name IS NOT NULL) AS full_name,
+           arg_min(homepage, record_rank) FILTER (WHERE homepage IS NOT NULL) AS homepage,
+           arg_min(modalities, record_rank) FILTER (WHERE len(modalities) > 0) AS modalities,
+           arg_min(license_name, record_rank) FILTER (WHERE license_name IS NOT NULL) AS license_name
+    FROM catalog_ranked
     GROUP BY dataset_name
 ),
 

@@ -13,7 +13,20 @@ paper_urls AS (
 one_per_method AS (
     SELECT *
     FROM methods
-    QUALIFY row_number() OVER (PARTITION BY pwc_url ORDER BY source_rank) = 1
+    -- One record per method by the total order of papers.sql: file rank, fields filled, then
+    -- content (md5 of the record's fields).
+    QUALIFY row_number() OVER (
+        PARTITION BY pwc_url
+        ORDER BY
+            source_rank,
+            (full_name IS NOT NULL)::INTEGER + (description IS NOT NULL)::INTEGER
+                + (paper_url IS NOT NULL)::INTEGER + (introduced_year IS NOT NULL)::INTEGER
+                + (source_url IS NOT NULL)::INTEGER + (code_snippet_url IS NOT NULL)::INTEGER
+                + (num_papers IS NOT NULL)::INTEGER + (len(collections) > 0)::INTEGER DESC,
+            md5(concat_ws(chr(31), name, full_name, description, paper_title, paper_url,
+                          introduced_year_raw, source_url, source_title, code_snippet_url, num_papers,
+                          CAST(collections AS VARCHAR)))
+    ) = 1
 ),
 
 final AS (
