@@ -7,7 +7,7 @@ Usage (from the repository root, with the project's venv)::
     .venv/bin/python benchmarks/full_scale.py --source DIR [--json OUT]
 
 ``--scale`` writes (once, then reuses) input shaped like the final July 2025 dumps with
-``../shared/tools/gen_scale.py`` into ``--inputs/s<scale>`` (default ``.work/scale``);
+``benchmarks/gen_scale.py`` into ``--inputs/s<scale>`` (default ``.work/scale``);
 ``--source`` takes a directory that holds such dumps already.
 
 Then, each in a fresh Python process so that every figure counts from process start:
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN_SCALE = ROOT.parent / "shared" / "tools" / "gen_scale.py"
+GEN_SCALE = ROOT / "benchmarks" / "gen_scale.py"
 MB = 1_000_000
 TARGET_RSS = 2_000_000_000
 TARGET_FLOOR_RATIO = 2.0

@@ -57,6 +57,12 @@ def release_build(
         str | None, typer.Option(help="Work directory for intermediate files [default: .work/].")
     ] = None,
     keep_work: Annotated[bool, typer.Option(help="Keep the work directory after publishing.")] = False,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            help="DuckDB memory limit of every stage, e.g. 2GB; past it DuckDB spills [default: 1GB]."
+        ),
+    ] = None,
 ) -> None:
     """Build and publish a release in this process (the nightly DAG's stages, no scheduler).
 
@@ -69,7 +75,9 @@ def release_build(
 
     console = Console(stderr=True)
     try:
-        settings = Settings.load(source=str(source) if source else None, store=store, work=work)
+        settings = Settings.load(
+            source=str(source) if source else None, store=store, work=work, memory_limit=memory_limit
+        )
         result = build_release(
             settings,
             release_id=release_id,

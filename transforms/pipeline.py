@@ -298,9 +298,11 @@ def run_stage(stage: str, settings: Settings, *args: Any) -> Any:
 def _setting_hint(settings: Settings, name: str) -> str:
     origin = settings.origin.get(name, "default")
     env = f"PWC_{name.upper()}"
+    flag = "--" + name.replace("_", "-")
+    where = f"{flag} (release build), {env} or {name} in pwc-archive.toml"
     if origin == "default":
-        return f"{env} (e.g. {env}=4GB) or {name} in pwc-archive.toml"
-    return f"{env} or {name} in pwc-archive.toml (now {getattr(settings, name)} from {origin})"
+        return f"{where}, e.g. {env}=4GB"
+    return f"{where} (now {getattr(settings, name)}, from {origin})"
 
 
 # --------------------------------------------------------------------------- in-process build

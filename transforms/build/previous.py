@@ -54,32 +54,28 @@ def previous_release_id(store: str, release_id: str) -> str | None:
 
 
 def fetch_previous(store: str, release_id: str, work: Path) -> dict[str, Any]:
-    """Copy the previous release's tables into ``work/previous``; returns (and writes) its summary."""
-    from transforms.client.download import fetch_release_file
-    from transforms.client.store import find_release, read_manifest_bytes
+    """Make the previous release's tables readable for this build; returns (and writes) its summary.
+
+    A store on this file system is read in place, each file verified against its manifest
+    first; any other store is downloaded, verified, into ``work/previous``. The summary's
+    ``dir`` says where the release's files are.
+    """
+    from transforms.client.download import fetch_release_files
 
     target = work / PREVIOUS_DIR
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     previous = previous_release_id(store, release_id)
-    info: dict[str, Any] = {"release_id": previous, "tables": [], "quality": False}
+    info: dict[str, Any] = {"release_id": previous, "tables": [], "quality": False, "dir": str(target)}
     if previous is not None:
         log.info("comparing with the previous release %s of %s", previous, store)
-        cache = work / "previous-download"
-        # The manifest is checked against the index; every file against the manifest.
-        manifest = json.loads(read_manifest_bytes(store, find_release(store, previous)))
-        files = {str(f["path"]) for f in manifest.get("files", []) if isinstance(f, dict) and "path" in f}
-        (target / "parquet").mkdir()
-        for table in TABLES:
-            rel = f"parquet/{table}.parquet"
-            if rel not in files:
-                continue  # a table the older schema did not have
-            shutil.move(str(fetch_release_file(store, previous, rel, cache)), target / rel)
-            info["tables"].append(table)
-        if QUALITY in files:
-            shutil.move(str(fetch_release_file(store, previous, QUALITY, cache)), target / QUALITY)
-            info["quality"] = True
-        shutil.rmtree(cache, ignore_errors=True)
+        wanted = [f"parquet/{table}.parquet" for table in TABLES] + [QUALITY]
+        found = fetch_release_files(store, previous, wanted, target / "download", in_place=True)
+        if found:
+            rel, path = next(iter(found.items()))
+            info["dir"] = str(path.parents[len(Path(rel).parts) - 1])  # the release's own directory
+        info["tables"] = [t for t in TABLES if f"parquet/{t}.parquet" in found]
+        info["quality"] = QUALITY in found
     (target / INFO).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return info
 
@@ -92,18 +88,25 @@ def read_info(work: Path) -> dict[str, Any]:
     return info
 
 
+def previous_dir(work: Path) -> Path:
+    """Where the previous release's files are (in its local store, or fetched into the work dir)."""
+    return Path(read_info(work).get("dir") or work / PREVIOUS_DIR)
+
+
 def previous_relations(work: Path) -> dict[str, str | None]:
     """Table -> a relation over the previous release's Parquet file (None when it has no such table)."""
     info = read_info(work)
     out: dict[str, str | None] = {}
     for table in TABLES:
-        path = work / PREVIOUS_DIR / "parquet" / f"{table}.parquet"
+        path = previous_dir(work) / "parquet" / f"{table}.parquet"
         out[table] = f"read_parquet({sql_literal(str(path))})" if table in info["tables"] else None
     return out
 
 
 def previous_quality(work: Path) -> dict[str, Any] | None:
-    path = work / PREVIOUS_DIR / QUALITY
+    if not read_info(work)["quality"]:
+        return None
+    path = previous_dir(work) / QUALITY
     if not path.is_file():
         return None
     report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

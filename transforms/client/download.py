@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from transforms.client.store import CHUNK, ReleaseEntry, Store, as_store, find_release, read_manifest_bytes
+from transforms.client.store import (
+    CHUNK,
+    FsspecStore,
+    ReleaseEntry,
+    Store,
+    as_store,
+    find_release,
+    read_manifest_bytes,
+)
 from transforms.client.verify import (
     check_manifest,
     check_sha256sums,
@@ -24,7 +32,14 @@ from transforms.client.verify import (
     verify_release,
 )
 from transforms.errors import IntegrityError, PwcError
-from transforms.publish.manifest import MANIFEST, SHA256SUMS, loads_json, release_files, write_bytes_atomic
+from transforms.publish.manifest import (
+    MANIFEST,
+    SHA256SUMS,
+    loads_json,
+    release_files,
+    sha256_file,
+    write_bytes_atomic,
+)
 
 RERUN_HINT = "the partial download was kept for files that verified; rerun to retry"
 
@@ -97,6 +112,65 @@ def download_release(
     except OSError as exc:
         raise PwcError(f"{final}: could not move the verified download into place ({exc})") from None
     return final
+
+
+def fetch_release_files(
+    store_url: str, release: str, rels: Sequence[str], dest: Path, *, in_place: bool = False
+) -> dict[str, Path]:
+    """Files of a release (paths relative to it), each checked against the manifest (itself
+    checked against the index): ``{rel: local path}``. A file the manifest does not list is left
+    out (an older schema may lack a table).
+
+    Files land in ``dest/<release_id>/`` (resumed, not fetched again when they already match).
+    With ``in_place`` and a store on this machine's file system, each file is verified where it
+    is and its own path is returned: nothing is copied (the build reads the previous release so).
+    """
+    store = as_store(store_url)
+    entry = find_release(store, release)
+    _, files = _fetch_manifest(store, entry)
+    wanted = [rel for rel in rels if rel in files]
+    local_root = _local_root(store) if in_place else None
+    out: dict[str, Path] = {}
+    problems: list[str] = []
+    for rel in wanted:
+        if local_root is not None:
+            path = local_root / entry.release_id / rel
+            problem = _check_in_place(path, rel, files[rel])
+            if problem:
+                problems.append(problem)
+            out[rel] = path
+            continue
+        try:
+            _fetch_file(
+                store, entry.release_id, rel, files[rel], dest / entry.release_id, CHUNK, lambda n: None
+            )
+        except _Corrupt as exc:
+            problems.append(str(exc))
+        out[rel] = dest / entry.release_id / rel
+    if problems:
+        raise IntegrityError(f"{integrity_message(store.location(entry.release_id), problems)}; {RERUN_HINT}")
+    return out
+
+
+def _local_root(store: Store) -> Path | None:
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(store, FsspecStore) and isinstance(store.fs, LocalFileSystem):
+        return Path(store.root)
+    return None
+
+
+def _check_in_place(path: Path, rel: str, entry: Mapping[str, Any]) -> str | None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return f"{rel}: listed in {MANIFEST} but missing"
+    if size != int(entry["bytes"]):
+        return f"{rel}: size mismatch (expected {entry['bytes']} bytes, found {size})"
+    found = sha256_file(path)
+    if found != entry["sha256"]:
+        return f"{rel}: sha256 mismatch (expected {short(str(entry['sha256']))}, found {short(found)})"
+    return None
 
 
 def fetch_release_file(store_url: str, release: str, rel: str, dest: Path, chunk: int = CHUNK) -> Path:

@@ -24,6 +24,10 @@ from transforms.ingest.sources import SourceFile, SourceSet
 
 log = logging.getLogger(__name__)
 
+MAX_CATALOG_RECORD_BYTES = 16 * 1024 * 1024
+"""Largest record of a catalogue dump (DuckDB's default; a paper with abstract is ~2.5 KB). The
+JSON reader's buffer is twice this, taken from the memory limit, so it is kept at the default."""
+
 BATCH_ROWS = 10_000
 """Rows buffered per raw table before an Arrow append: bounds ingest memory (benchmarks/README.md)."""
 
@@ -278,11 +282,16 @@ def _load_catalog(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile) ->
         before = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
         con.execute(
             f'INSERT INTO "raw_{kind}" SELECT $name, $rank, {names} '
-            f"FROM read_json($path, format = 'array', columns = {spec}, maximum_object_size = 134217728)",
+            f"FROM read_json($path, format = 'array', columns = {spec}, "
+            f"maximum_object_size = {MAX_CATALOG_RECORD_BYTES})",
             {"name": src.name, "rank": src.rank, "path": str(src.path)},
         )
         after = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise  # not the file's fault: the stage reports the limit (transforms.duck.resource_errors)
     except duckdb.Error as exc:
+        if "no space left on device" in str(exc).lower():
+            raise
         detail = str(exc).split("\n")[0].replace(str(src.path), src.name)
         raise SourceError(f"{src.name}: cannot read as a {kind} dump: {detail}") from None
     return int(after) - int(before)

@@ -393,15 +393,27 @@ def _diff_table(
     common = sorted(c for c in new_cols if c in old_cols and c != key)
     retyped = [c for c in common if old_cols[c] != new_cols[c]]
 
+    def old_value(c: str, cast_as_text: bool) -> str:
+        o = f"o.{quote_ident(c)}"
+        if c in retyped:
+            # Compare in the new type, so a widening (INTEGER -> BIGINT) changes no row.
+            return f"CAST({o} AS VARCHAR)" if cast_as_text else f"TRY_CAST({o} AS {new_cols[c]})"
+        return o
+
+    def new_value(c: str, cast_as_text: bool) -> str:
+        n = f"n.{quote_ident(c)}"
+        return f"CAST({n} AS VARCHAR)" if c in retyped and cast_as_text else n
+
+    def row_hash(side: str, cast_as_text: bool) -> str:
+        values = [(old_value if side == "o" else new_value)(c, cast_as_text) for c in common]
+        return f"hash({', '.join(values)})" if values else "0"
+
     def compared(cast_as_text: bool) -> str:
-        items = []
-        for c in common:
-            o, n = f"o.{quote_ident(c)}", f"n.{quote_ident(c)}"
-            if c in retyped:
-                # Compare in the new type, so a widening (INTEGER -> BIGINT) changes no row.
-                o = f"CAST({o} AS VARCHAR)" if cast_as_text else f"TRY_CAST({o} AS {new_cols[c]})"
-                n = f"CAST({n} AS VARCHAR)" if cast_as_text else n
-            items.append(f"CASE WHEN {o} IS DISTINCT FROM {n} THEN {sql_literal(c)} END")
+        items = [
+            f"CASE WHEN {old_value(c, cast_as_text)} IS DISTINCT FROM {new_value(c, cast_as_text)} "
+            f"THEN {sql_literal(c)} END"
+            for c in common
+        ]
         if not items:
             return "CAST([] AS VARCHAR[])"
         return f"list_filter([{', '.join(items)}], x -> x IS NOT NULL)"
@@ -411,44 +423,61 @@ def _diff_table(
     if redirects is not None:
         redirect_join = (
             f"LEFT JOIN (SELECT old_id, min(new_id) AS new_id FROM {redirects} GROUP BY old_id) AS r "
-            f"ON r.old_id = o.{k}"
+            f"ON r.old_id = k.id"
         )
         redirect_id = "r.new_id"
 
-    def statement(cast_as_text: bool) -> str:
-        return f"""
-            CREATE OR REPLACE TEMP TABLE _diff_rows AS
-            WITH joined AS (
-                SELECT
-                    coalesce(n.{k}, o.{k}) AS id,
-                    o.{k} IS NOT NULL AS in_old,
-                    n.{k} IS NOT NULL AS in_new,
-                    {redirect_id} AS redirect_to,
-                    CASE WHEN o.{k} IS NOT NULL AND n.{k} IS NOT NULL THEN {compared(cast_as_text)} END AS cols
-                FROM {old_from} AS o
-                FULL OUTER JOIN {new_from} AS n ON o.{k} = n.{k}
-                {redirect_join}
-            )
+    # Two passes, so that wide rows (abstracts) are never carried through a join: first every
+    # key with a hash of its row on each side; then, only for the keys whose hashes differ, the
+    # columns that differ (IS DISTINCT FROM decides: equal hashes are taken as equal rows).
+    def statements(cast_as_text: bool) -> list[str]:
+        return [
+            f"""
+            CREATE OR REPLACE TEMP TABLE _diff_keys AS
             SELECT
-                id,
+                coalesce(n.id, o.id) AS id,
+                o.id IS NOT NULL AS in_old,
+                n.id IS NOT NULL AS in_new,
+                o.h IS DISTINCT FROM n.h AS differs
+            FROM (SELECT {k} AS id, {row_hash("o", cast_as_text)} AS h FROM {old_from} AS o) AS o
+            FULL OUTER JOIN (SELECT {k} AS id, {row_hash("n", cast_as_text)} AS h FROM {new_from} AS n) AS n
+              ON o.id = n.id
+            """,
+            f"""
+            CREATE OR REPLACE TEMP TABLE _diff_cols AS
+            WITH candidates AS (SELECT id FROM _diff_keys WHERE in_old AND in_new AND differs)
+            SELECT n.{k} AS id, {compared(cast_as_text)} AS cols
+            FROM (SELECT * FROM {old_from} WHERE {k} IN (SELECT id FROM candidates)) AS o
+            JOIN (SELECT * FROM {new_from} WHERE {k} IN (SELECT id FROM candidates)) AS n
+              ON o.{k} = n.{k}
+            """,
+            f"""
+            CREATE OR REPLACE TEMP TABLE _diff_rows AS
+            SELECT
+                k.id,
                 CASE
-                    WHEN NOT in_old THEN 'added'
-                    WHEN NOT in_new AND redirect_to IS NOT NULL THEN 'merged'
-                    WHEN NOT in_new THEN 'removed'
-                    WHEN len(cols) > 0 THEN 'changed'
+                    WHEN NOT k.in_old THEN 'added'
+                    WHEN NOT k.in_new AND {redirect_id} IS NOT NULL THEN 'merged'
+                    WHEN NOT k.in_new THEN 'removed'
+                    WHEN len(c.cols) > 0 THEN 'changed'
                     ELSE 'unchanged'
                 END AS change,
-                CASE WHEN NOT in_new THEN redirect_to END AS new_id,
-                CASE WHEN in_old AND in_new AND len(cols) > 0 THEN cols END AS changed_columns
-            FROM joined
-        """
+                CASE WHEN NOT k.in_new THEN {redirect_id} END AS new_id,
+                CASE WHEN k.in_old AND k.in_new AND len(c.cols) > 0 THEN c.cols END AS changed_columns
+            FROM _diff_keys AS k
+            LEFT JOIN _diff_cols AS c ON c.id = k.id
+            {redirect_join}
+            """,
+        ]
 
     try:
-        con.execute(statement(cast_as_text=False))
+        for sql in statements(cast_as_text=False):
+            con.execute(sql)
     except duckdb.Error:
         if not retyped:
             raise
-        con.execute(statement(cast_as_text=True))  # a type change TRY_CAST cannot bridge
+        for sql in statements(cast_as_text=True):  # a type change TRY_CAST cannot bridge
+            con.execute(sql)
     try:
         counts = dict.fromkeys(("added", "removed", "merged", "changed", "unchanged"), 0)
         null_ids = 0
@@ -475,7 +504,8 @@ def _diff_table(
             {"table": name, "previous": old_release},
         )
     finally:
-        con.execute("DROP TABLE IF EXISTS _diff_rows")
+        for temp in ("_diff_rows", "_diff_cols", "_diff_keys"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     return TableDiff(
         name,
         rows_before=rows_before,
