@@ -190,8 +190,8 @@ def release_diff(
         raise typer.Exit(2)
     import json
 
+    from transforms.client.diff import diff_store_releases, first_changes, render_text
     from transforms.config import Settings
-    from transforms.publish.diff import diff_store_releases, first_changes, render_text
 
     try:
         diff, rows = diff_store_releases(store or Settings.load().store, old, new)

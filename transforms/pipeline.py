@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,13 +25,14 @@ import duckdb
 from transforms.build.ids import build_lineage
 from transforms.build.previous import fetch_previous, load_previous, previous_quality
 from transforms.build.sqlrunner import ID_MODELS, RELEASE_MODELS, create_macros, run_models
-from transforms.build.tables import TABLES
 from transforms.config import Settings
 from transforms.duck import Limits, connect, quote_ident, resource_errors
 from transforms.errors import PwcError, ValidationFailed
 from transforms.ingest.load import ingest as ingest_sources
 from transforms.ingest.sources import discover
-from transforms.publish.manifest import parse_release_id
+from transforms.release.layout import parse_release_id
+from transforms.release.schema import TABLES
+from transforms.storage import Location, open_location
 from transforms.submissions.ingest import ingest_submissions
 
 log = logging.getLogger(__name__)
@@ -54,26 +54,37 @@ def workspace(settings: Settings, release_id: str) -> Iterator[Path]:
     run can execute on different machines.
     """
     parse_release_id(release_id)
-    if "://" not in settings.work:
-        path = Path(settings.work) / release_id
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(settings.work)
-    remote = f"{root.rstrip('/')}/{release_id}"
-    with tempfile.TemporaryDirectory(prefix=f"pwc-{release_id}-") as tmp:
-        local = Path(tmp)
-        if fs.exists(remote):
-            fs.get(remote + "/", str(local), recursive=True)
-        fetched = _file_states(local)
+    work = open_location(settings.work).child(release_id)
+    local = work.local_path()
+    if local is not None:
+        local.mkdir(parents=True, exist_ok=True)
         yield local
+        return
+    with tempfile.TemporaryDirectory(prefix=f"pwc-{release_id}-") as tmp:
+        mirror = Path(tmp)
+        for rel in _remote_files(work):
+            with work.stream(rel) as chunks, open(_ensure_parent(mirror / rel), "wb") as out:
+                out.writelines(chunks)
+        fetched = _file_states(mirror)
+        yield mirror
         # Only what the stage wrote goes back: stages that run side by side (validate, export)
         # write different files and only read the work database.
-        for rel, state in sorted(_file_states(local).items()):
+        for rel, state in sorted(_file_states(mirror).items()):
             if fetched.get(rel) != state:
-                fs.put_file(str(local / rel), f"{remote}/{rel}")
+                work.put_file(mirror / rel, rel)
+
+
+def _remote_files(location: Location, prefix: str = "") -> list[str]:
+    files: list[str] = []
+    for name in location.listdir(prefix):
+        rel = f"{prefix}/{name}" if prefix else name
+        files += _remote_files(location, rel) if location.is_dir(rel) else [rel]
+    return files
+
+
+def _ensure_parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _file_states(root: Path) -> dict[str, tuple[int, int]]:
@@ -261,15 +272,7 @@ def publish(settings: Settings, release_id: str) -> str:
 
 def cleanup(settings: Settings, release_id: str) -> None:
     """Remove the release's work directory (after a successful publish)."""
-    if "://" in settings.work:
-        import fsspec
-
-        fs, root = fsspec.core.url_to_fs(settings.work)
-        target = f"{root.rstrip('/')}/{release_id}"
-        if fs.exists(target):
-            fs.rm(target, recursive=True)
-    else:
-        shutil.rmtree(Path(settings.work) / release_id, ignore_errors=True)
+    open_location(settings.work).remove(release_id)
 
 
 def run_stage(stage: str, settings: Settings, *args: Any) -> Any:

@@ -192,7 +192,7 @@ def test_fsspec_url_source(store: Path, tmp_path: Path) -> None:
 
 
 def test_manifest_paths_escaping_the_release_are_refused(tmp_path: Path) -> None:
-    from transforms.publish.manifest import read_json, write_json_atomic
+    from transforms.storage import read_json, write_json_atomic
 
     store = tmp_path / "store"
     release = write_fake_release(store, OLD, results_rows=10)

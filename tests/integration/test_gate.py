@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.build.tables import TABLES
 from transforms.errors import ConfigError, ValidationFailed
+from transforms.release.schema import TABLES
 from transforms.validate.gate import GateReport, raise_for_failures, run_gate
 
 pytestmark = pytest.mark.integration

@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.builds import ROOT, SAMPLE, Built
-from transforms.build.tables import TABLES
 from transforms.client.verify import verify_release
 from transforms.normalize.values import parse_metric_value
-from transforms.publish.manifest import parse_sha256sums, sha256_file
+from transforms.release.manifest import parse_sha256sums
+from transforms.release.schema import TABLES
+from transforms.storage import sha256_file
 
 pytestmark = pytest.mark.integration
 

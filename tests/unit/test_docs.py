@@ -8,7 +8,7 @@ import sys
 
 from tests.support.builds import ROOT
 from transforms.build.sqlrunner import SQL_DIR, VIEW_MARKER
-from transforms.build.tables import TABLES
+from transforms.release.schema import TABLES
 
 
 def test_tables_doc_is_current() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from transforms.build.tables import ENTITY_TABLES, TABLES, Table
 from transforms.errors import ConfigError, ValidationFailed
+from transforms.release.schema import ENTITY_TABLES, TABLES, Table
 from transforms.validate.gate import (
     PARAMETER_NAME,
     ExpectationReport,

@@ -9,7 +9,7 @@ import duckdb
 
 from transforms.build.previous import previous_relations, read_info
 from transforms.build.sqlrunner import quote_ident, run_model
-from transforms.build.tables import ENTITY_TABLES
+from transforms.release.schema import ENTITY_TABLES
 
 CHANGELOG = "CHANGELOG.md"
 DIFF_JSON = "diff.json"
@@ -21,7 +21,7 @@ def build_changes(con: duckdb.DuckDBPyConnection, work: Path, release_id: str) -
     Creates the ``changes`` table and writes ``CHANGELOG.md`` and ``diff.json``
     into the work directory for the export stage.
     """
-    from transforms.publish.diff import diff_tables, render_changelog
+    from transforms.client.diff import diff_tables, render_changelog
 
     old = previous_relations(work)
     diff = diff_tables(

@@ -28,7 +28,7 @@ import duckdb
 
 from transforms.build.previous import IDENTITIES, previous_relations
 from transforms.build.sqlrunner import quote_ident
-from transforms.build.tables import ENTITY_TABLES, TABLES
+from transforms.release.schema import ENTITY_TABLES, TABLES
 
 _SPELLING_LINEAGE = (
     "SELECT 'metrics', metric_id, spelling_id FROM int_metric_spellings",

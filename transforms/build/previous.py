@@ -25,13 +25,13 @@ from typing import Any
 import duckdb
 
 from transforms.build.sqlrunner import quote_ident, sql_literal
-from transforms.build.tables import ENTITY_TABLES, TABLES
+from transforms.release.layout import QUALITY_FILE as QUALITY
+from transforms.release.schema import ENTITY_TABLES, TABLES
 
 log = logging.getLogger(__name__)
 
 PREVIOUS_DIR = "previous"
 INFO = "previous.json"
-QUALITY = "quality.json"
 IDENTITIES = "result_identities"
 """The id_registry entity of results.identity_id."""
 
@@ -43,7 +43,7 @@ def previous_release_id(store: str, release_id: str) -> str | None:
     """The newest release of ``store`` that sorts before ``release_id`` (None when there is none)."""
     from transforms.client.store import list_releases
     from transforms.errors import ReleaseNotFound
-    from transforms.publish.manifest import release_sort_key
+    from transforms.release.layout import release_sort_key
 
     try:
         entries = list_releases(store)

@@ -15,37 +15,18 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from transforms.client.store import (
-    CHUNK,
-    FsspecStore,
-    ReleaseEntry,
-    Store,
-    as_store,
-    find_release,
-    read_manifest_bytes,
-)
-from transforms.client.verify import (
-    check_manifest,
-    check_sha256sums,
-    integrity_message,
-    short,
-    verify_release,
-)
+from transforms.client.store import ReleaseEntry, StoreLike, find_release, read_manifest_bytes
+from transforms.client.verify import integrity_message, verify_release
 from transforms.errors import IntegrityError, PwcError
-from transforms.publish.manifest import (
-    MANIFEST,
-    SHA256SUMS,
-    loads_json,
-    release_files,
-    sha256_file,
-    write_bytes_atomic,
-)
+from transforms.release.layout import MANIFEST, SHA256SUMS
+from transforms.release.manifest import check_manifest, check_sha256sums, release_files, short
+from transforms.storage import CHUNK, Location, loads_json, open_location, sha256_file, write_bytes_atomic
 
 RERUN_HINT = "the partial download was kept for files that verified; rerun to retry"
 
 
 def download_release(
-    source: Store | str | os.PathLike[str],
+    source: StoreLike,
     release: str = "latest",
     dest_dir: str | os.PathLike[str] = ".",
     progress: bool = True,
@@ -61,7 +42,7 @@ def download_release(
     Raises ReleaseNotFound for an unknown id (listing the available ones), PwcError when
     the transfer breaks (rerun to resume), IntegrityError when a file does not match.
     """
-    store = as_store(source)
+    store = open_location(source)
     entry = find_release(store, release)
     rid = entry.release_id
     dest = Path(dest_dir)
@@ -93,13 +74,13 @@ def download_release(
                 problems.append(str(exc))
 
     if problems:
-        raise IntegrityError(f"{integrity_message(store.location(rid), problems)}; {RERUN_HINT}")
+        raise IntegrityError(f"{integrity_message(store.describe(rid), problems)}; {RERUN_HINT}")
     sums_problems = check_sha256sums(
         files, (partial / SHA256SUMS).read_text(encoding="utf-8", errors="replace")
     )
     if sums_problems:
         raise IntegrityError(
-            f"{integrity_message(store.location(rid), sums_problems)}; the release is broken at the source"
+            f"{integrity_message(store.describe(rid), sums_problems)}; the release is broken at the source"
         )
 
     # The exact bytes the index vouches for: re-serialising could change them.
@@ -125,7 +106,7 @@ def fetch_release_files(
     With ``in_place`` and a store on this machine's file system, each file is verified where it
     is and its own path is returned: nothing is copied (the build reads the previous release so).
     """
-    store = as_store(store_url)
+    store = open_location(store_url)
     entry = find_release(store, release)
     _, files = _fetch_manifest(store, entry)
     wanted = [rel for rel in rels if rel in files]
@@ -148,16 +129,12 @@ def fetch_release_files(
             problems.append(str(exc))
         out[rel] = dest / entry.release_id / rel
     if problems:
-        raise IntegrityError(f"{integrity_message(store.location(entry.release_id), problems)}; {RERUN_HINT}")
+        raise IntegrityError(f"{integrity_message(store.describe(entry.release_id), problems)}; {RERUN_HINT}")
     return out
 
 
-def _local_root(store: Store) -> Path | None:
-    from fsspec.implementations.local import LocalFileSystem
-
-    if isinstance(store, FsspecStore) and isinstance(store.fs, LocalFileSystem):
-        return Path(store.root)
-    return None
+def _local_root(store: Location) -> Path | None:
+    return store.local_path()
 
 
 def _check_in_place(path: Path, rel: str, entry: Mapping[str, Any]) -> str | None:
@@ -173,34 +150,13 @@ def _check_in_place(path: Path, rel: str, entry: Mapping[str, Any]) -> str | Non
     return None
 
 
-def fetch_release_file(store_url: str, release: str, rel: str, dest: Path, chunk: int = CHUNK) -> Path:
-    """One file of a release (e.g. ``pwc.duckdb``) into ``dest/<release_id>/<rel>``, checked like a download.
-
-    Resumes a partial copy and verifies size and sha256 against the manifest (which is
-    itself checked against the index); a copy that already matches is not fetched again.
-    """
-    store = as_store(store_url)
-    entry = find_release(store, release)
-    _, files = _fetch_manifest(store, entry)
-    if rel not in files:
-        raise IntegrityError(f"{rel}: not listed in {entry.release_id}/{MANIFEST}")
-    partial = dest / entry.release_id
-    try:
-        _fetch_file(store, entry.release_id, rel, files[rel], partial, chunk, lambda n: None)
-    except _Corrupt as exc:
-        raise IntegrityError(
-            f"{integrity_message(store.location(entry.release_id), [str(exc)])}; {RERUN_HINT}"
-        ) from None
-    return partial / rel
-
-
 class _Corrupt(Exception):
     """One file did not match the manifest (already deleted)."""
 
 
-def _fetch_manifest(store: Store, entry: ReleaseEntry) -> tuple[bytes, dict[str, dict[str, Any]]]:
+def _fetch_manifest(store: Location, entry: ReleaseEntry) -> tuple[bytes, dict[str, dict[str, Any]]]:
     data = read_manifest_bytes(store, entry)
-    where = store.location(f"{entry.release_id}/{MANIFEST}")
+    where = store.describe(f"{entry.release_id}/{MANIFEST}")
     manifest = loads_json(data, where)
     files, problems = check_manifest(manifest)
     if not problems and manifest.get("release_id") != entry.release_id:
@@ -213,7 +169,7 @@ def _fetch_manifest(store: Store, entry: ReleaseEntry) -> tuple[bytes, dict[str,
 
 
 def _fetch_file(
-    store: Store,
+    store: Location,
     rid: str,
     rel: str,
     entry: Mapping[str, Any],
@@ -258,7 +214,7 @@ def _fetch_file(
                         advance(len(block))
         except FileNotFoundError:
             raise IntegrityError(
-                f"{rel}: listed in {MANIFEST} but missing from {store.location(rid)}; the release is broken at the source"
+                f"{rel}: listed in {MANIFEST} but missing from {store.describe(rid)}; the release is broken at the source"
             ) from None
         except OSError as exc:
             raise PwcError(

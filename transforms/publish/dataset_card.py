@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from transforms.build.tables import SCHEMA_VERSION, TABLES
-
-ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"
+from transforms.release.layout import ATTRIBUTION
+from transforms.release.schema import SCHEMA_VERSION, TABLES
 
 
 def tables_markdown(counts: Mapping[str, int] | None = None) -> str:
@@ -113,7 +112,7 @@ ORDER BY rank LIMIT 10;
 def main() -> None:
     """Print docs/tables.md (``make docs``)."""
     print("# Release tables\n")
-    print("Generated from `transforms/build/tables.py` by `make docs`; a test checks it is current.")
+    print("Generated from `transforms/release/schema.py` by `make docs`; a test checks it is current.")
     print("Every release's README.md carries the same text with its row counts.\n")
     print(tables_markdown(), end="")
 

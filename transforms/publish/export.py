@@ -20,23 +20,24 @@ import duckdb
 
 from transforms import __version__
 from transforms.build.sqlrunner import SQL_DIR, quote_ident, sql_literal
-from transforms.build.tables import SCHEMA_VERSION, TABLES
 from transforms.publish.dataset_card import render_readme
-from transforms.publish.manifest import (
+from transforms.release.layout import (
+    ATTRIBUTION,
+    CHANGELOG_FILE,
     DEFAULT_LICENSE,
+    DUCKDB_FILE,
+    LICENSE_FILE,
     MANIFEST,
-    build_manifest,
-    canonical_json_bytes,
+    QUALITY_FILE,
+    README_FILE,
+    VALIDATION_FILE,
     parse_release_id,
-    write_bytes_atomic,
-    write_sha256sums,
 )
+from transforms.release.manifest import build_manifest, write_sha256sums
+from transforms.release.schema import SCHEMA_VERSION, TABLES
+from transforms.storage import canonical_json_bytes, write_bytes_atomic
 
-ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"
 LICENSE_TEXT = resources.files("transforms.publish") / "templates" / "CC-BY-SA-4.0.txt"
-DUCKDB_FILE = "pwc.duckdb"
-QUALITY_FILE = "quality.json"
-CHANGELOG_FILE = "CHANGELOG.md"
 
 
 def write_parquet(
@@ -186,13 +187,13 @@ def seal_release(
     parse_release_id(release_id)
     created = _timestamp(created_at)
     counts = {name: int(t["row_count"]) for name, t in tables.items()}
-    (release_dir / "LICENSE").write_bytes(LICENSE_TEXT.read_bytes())
-    write_bytes_atomic(release_dir / "validation.json", canonical_json_bytes(dict(validation)))
+    (release_dir / LICENSE_FILE).write_bytes(LICENSE_TEXT.read_bytes())
+    write_bytes_atomic(release_dir / VALIDATION_FILE, canonical_json_bytes(dict(validation)))
     if quality is not None:
         write_bytes_atomic(release_dir / QUALITY_FILE, canonical_json_bytes(dict(quality)))
     if changelog is not None:
         (release_dir / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
-    (release_dir / "README.md").write_text(
+    (release_dir / README_FILE).write_text(
         render_readme(
             release_id=release_id,
             counts=counts,
@@ -232,5 +233,5 @@ def _validation_summary(validation: Mapping[str, Any]) -> dict[str, Any]:
         "expectations": int(stats.get("evaluated_expectations", 0)),
         "failed": int(stats.get("unsuccessful_expectations", 0)),
         "great_expectations_version": validation.get("great_expectations_version"),
-        "report": "validation.json",
+        "report": VALIDATION_FILE,
     }

@@ -19,45 +19,28 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
-
 from transforms.errors import PublishError
-from transforms.publish.manifest import (
-    INDEX,
-    LATEST,
-    MANIFEST,
-    index_entry,
-    is_release_id,
-    latest_pointer,
-    read_json,
-    release_sort_key,
-    sha256_file,
-    updated_index,
-    write_json_atomic,
-)
+from transforms.release.layout import INDEX, LATEST, MANIFEST, is_release_id, release_sort_key
+from transforms.release.manifest import index_entry, latest_pointer, updated_index
+from transforms.storage import FsLocation, Location, loads_json, open_location, sha256_file
 
 log = logging.getLogger(__name__)
 STAGING = ".staging"
 
 
-def _fs(store: str) -> tuple[Any, str]:
-    fs, root = fsspec.core.url_to_fs(store)
-    return fs, root.rstrip("/")
+def _store(store: str | Location) -> FsLocation:
+    location = open_location(store)
+    if not isinstance(location, FsLocation):
+        raise PublishError(f"{location.url}: cannot publish over http; give a directory or an fsspec URL")
+    return location
 
 
-def existing_release_ids(store: str) -> list[str]:
+def existing_release_ids(store: str | Location) -> list[str]:
     """Ids of the complete releases in the store (those with a manifest)."""
-    fs, root = _fs(store)
-    if not fs.exists(root):
-        return []
-    ids = []
-    for entry in fs.ls(root, detail=False):
-        name = entry.rstrip("/").rsplit("/", 1)[-1]
-        if not is_release_id(name):
-            continue
-        if fs.exists(f"{root}/{name}/{MANIFEST}"):
-            ids.append(name)
+    location = _store(store)
+    ids = [
+        name for name in location.listdir() if is_release_id(name) and location.exists(f"{name}/{MANIFEST}")
+    ]
     return sorted(ids, key=release_sort_key)
 
 
@@ -77,33 +60,38 @@ def publish_release(release_dir: Path, store: str, release_id: str) -> str:
     manifest_path = release_dir / MANIFEST
     if not manifest_path.is_file():
         raise PublishError(f"{release_dir}: no {MANIFEST}; the export stage did not finish")
-    manifest = read_json(manifest_path)
+    location = _store(store)
+    manifest = _read_local_json(manifest_path)
     if manifest.get("release_id") != release_id:
         raise PublishError(
             f"{manifest_path}: release_id is {manifest.get('release_id')!r}, expected {release_id!r}"
         )
     manifest_sha = sha256_file(manifest_path)
-    fs, root = _fs(store)
-    fs.makedirs(root, exist_ok=True)
-    target = f"{root}/{release_id}"
-    if fs.exists(f"{target}/{MANIFEST}"):
-        with fs.open(f"{target}/{MANIFEST}", "rb") as fh:
-            existing_bytes = fh.read()
+    location.makedirs()
+    if location.exists(f"{release_id}/{MANIFEST}"):
+        existing_bytes = location.read_bytes(f"{release_id}/{MANIFEST}")
         existing = json.loads(existing_bytes)
         if _table_hashes(existing) != _table_hashes(manifest):
             raise PublishError(
-                f"{target}: release {release_id} already exists with different data; "
+                f"{location.describe(release_id)}: release {release_id} already exists with different data; "
                 "releases are immutable, publish the rebuild under the next id"
             )
         # Same data already in place (a crash came after the rename): keep it, fix the index.
         log.info("release %s already in place with identical tables; updating the index", release_id)
         manifest, manifest_sha = existing, hashlib.sha256(existing_bytes).hexdigest()
-    elif isinstance(fs, LocalFileSystem):
-        _publish_local(release_dir, Path(root), release_id)
+    elif location.is_local:
+        _publish_local(release_dir, Path(location.path()), release_id)
     else:
-        _publish_remote(fs, release_dir, target)
-    _update_index(fs, root, manifest, manifest_sha)
-    return target if "://" not in store else f"{store.rstrip('/')}/{release_id}"
+        _publish_remote(location, release_dir, release_id)
+    _update_index(location, manifest, manifest_sha)
+    return location.describe(release_id)
+
+
+def _read_local_json(path: Path) -> dict[str, Any]:
+    data = loads_json(path.read_bytes(), str(path))
+    if not isinstance(data, dict):
+        raise PublishError(f"{path}: expected a JSON object")
+    return data
 
 
 def _table_hashes(manifest: dict[str, Any]) -> dict[str, str]:
@@ -145,25 +133,23 @@ def _copy_file(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def _publish_remote(fs: Any, release_dir: Path, target: str) -> None:
+def _publish_remote(location: FsLocation, release_dir: Path, release_id: str) -> None:
     files = sorted(p for p in release_dir.rglob("*") if p.is_file())
     files.sort(key=lambda p: p.name == MANIFEST)
     for path in files:
-        rel = path.relative_to(release_dir).as_posix()
-        fs.put_file(str(path), f"{target}/{rel}")
+        location.put_file(path, f"{release_id}/{path.relative_to(release_dir).as_posix()}")
 
 
-def _update_index(fs: Any, root: str, manifest: dict[str, Any], manifest_sha: str) -> None:
-    index_path = f"{root}/{INDEX}"
-    index = read_json(index_path, fs=fs) if fs.exists(index_path) else None
+def _update_index(location: FsLocation, manifest: dict[str, Any], manifest_sha: str) -> None:
+    index = location.read_json(INDEX) if location.exists(INDEX) else None
     entry = index_entry(manifest, manifest_sha)
     listed = {r["release_id"]: r for r in (index or {}).get("releases", [])}
     if listed.get(entry["release_id"], {}).get("manifest_sha256") != manifest_sha:
         index = updated_index(index, entry)
-        write_json_atomic(index_path, index, fs=fs)
+        location.write_json(INDEX, index)
     assert index is not None
     newest = next(r for r in index["releases"] if r["release_id"] == index["latest"])
-    write_json_atomic(f"{root}/{LATEST}", latest_pointer(newest), fs=fs)
+    location.write_json(LATEST, latest_pointer(newest))
 
 
 def _fsync_dir(path: Path) -> None:

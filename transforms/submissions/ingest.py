@@ -282,7 +282,7 @@ def _append(
 
 def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[str, Any]]] | None:
     """The newest release before ``release_id`` and its submissions (id, first release), if any."""
-    from transforms.build.previous import previous_release_id
+    from transforms.client.store import previous_release_id
     from transforms.submissions.reference import published_submissions
 
     previous = previous_release_id(store, release_id)

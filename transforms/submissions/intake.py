@@ -40,6 +40,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from transforms.storage import FsLocation
 from transforms.submissions.problems import Problem
 from transforms.submissions.validate import Batch, Context, Received, Verdict, validate_batch
 
@@ -108,75 +109,56 @@ class IntakeReport:
 
 
 class SubmissionStore:
-    """The submissions root on a local disk or object storage (fsspec)."""
+    """The submissions root (a :class:`~transforms.storage.FsLocation`: a local disk or object
+    storage), with the intake's rules on top: links are never followed, hidden names are skipped."""
 
     def __init__(self, url: str) -> None:
-        from fsspec.core import url_to_fs
-
+        self.location = FsLocation(url)
         self.url = url
-        self.fs, root = url_to_fs(url)
-        self.root = root.rstrip("/") or "/"
-        self.local = "://" not in url or url.startswith("file://")
+        self.local = self.location.is_local
 
     # ------------------------------------------------------------------ paths
+    @staticmethod
+    def _rel(*parts: str) -> str:
+        return posixpath.join(*parts) if parts else ""
+
     def path(self, *parts: str) -> str:
-        return posixpath.join(self.root, *parts)
+        return self.location.path(self._rel(*parts))
 
     def exists(self, *parts: str) -> bool:
-        return bool(self.fs.exists(self.path(*parts)))
+        return self.location.exists(self._rel(*parts))
 
     def read_bytes(self, *parts: str, limit: int | None = None) -> bytes:
-        with self.fs.open(self.path(*parts), "rb") as fh:
-            data: bytes = fh.read() if limit is None else fh.read(limit)
-        return data
+        return self.location.read_bytes(self._rel(*parts), limit=limit)
 
     def read_json(self, *parts: str) -> Any:
         return json.loads(self.read_bytes(*parts).decode("utf-8"))
 
     def write_bytes(self, data: bytes, *parts: str) -> None:
-        """Write whole: readers never see a half-written file (temp file + rename locally)."""
-        target = self.path(*parts)
-        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
-        if self.local:
-            tmp = posixpath.join(posixpath.dirname(target), f".tmp-{posixpath.basename(target)}")
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        else:
-            self.fs.pipe_file(target, data)
+        """Write whole: readers never see a half-written file (a hidden temp file + rename locally)."""
+        self.location.write_bytes(self._rel(*parts), data)
 
     def write_json(self, obj: Any, *parts: str) -> None:
         self.write_bytes(
             (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(), *parts
         )
 
+    def is_link(self, *parts: str) -> bool:
+        return self.location.is_link(self._rel(*parts))
+
     def copy(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
-        target = self.path(*dst)
-        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
-        if self.local and os.path.islink(self.path(*src)):
+        if self.is_link(*src):
             # Never follow a link someone dropped: keep the link text itself.
             self.write_bytes(os.readlink(self.path(*src)).encode("utf-8", "surrogateescape"), *dst)
             return
-        self.fs.copy(self.path(*src), target)
+        self.location.copy(self._rel(*src), self._rel(*dst))
 
     def remove(self, *parts: str) -> None:
-        target = self.path(*parts)
-        if self.local and os.path.islink(target):
-            os.unlink(target)
-        elif self.fs.exists(target):
-            self.fs.rm(target, recursive=True)
+        self.location.remove(self._rel(*parts))
 
     def listdir(self, *parts: str) -> list[str]:
-        """Names directly under a folder (sorted); [] when it does not exist."""
-        base = self.path(*parts)
-        if self.local:
-            try:
-                return sorted(os.listdir(base))
-            except FileNotFoundError:
-                return []
-        if not self.fs.exists(base):
-            return []
-        return sorted(posixpath.basename(p.rstrip("/")) for p in self.fs.ls(base, detail=False))
+        """Names directly under a folder (sorted, hidden names skipped); [] when it does not exist."""
+        return self.location.listdir(self._rel(*parts))
 
     def inbox_files(self) -> list[str]:
         """Inbox files (relative names, sub-folders included), oldest name first; dot-files skipped."""
@@ -193,9 +175,10 @@ class SubmissionStore:
                         continue
                     names.append(name if rel == "." else posixpath.join(Path(rel).as_posix(), name))
             return sorted(names)
-        if not self.fs.exists(base):
+        fs = self.location.fs
+        if not fs.exists(base):
             return []
-        for p in self.fs.find(base):
+        for p in fs.find(base):
             rel = posixpath.relpath(p, base)
             if not any(part.startswith(".") for part in rel.split("/")):
                 names.append(rel)
@@ -203,38 +186,25 @@ class SubmissionStore:
 
     def fingerprint(self, *parts: str) -> tuple[str, int, bool]:
         """(sha256, size, is_symlink) of a file, streamed; a symlink is hashed by its link text."""
-        target = self.path(*parts)
-        if self.local and os.path.islink(target):
-            text = os.readlink(target).encode("utf-8", "surrogateescape")
+        if self.is_link(*parts):
+            text = os.readlink(self.path(*parts)).encode("utf-8", "surrogateescape")
             return hashlib.sha256(text).hexdigest(), len(text), True
         digest = hashlib.sha256()
         size = 0
-        with self.fs.open(target, "rb") as fh:
-            while block := fh.read(1 << 20):
+        with self.location.stream(self._rel(*parts)) as chunks:
+            for block in chunks:
                 digest.update(block)
                 size += len(block)
         return digest.hexdigest(), size, False
 
     def newer_than(self, moment: str, *parts: str) -> bool:
         """Whether a file was modified after ``moment`` (ISO time); False when the store cannot tell."""
-        info = self.fs.info(self.path(*parts))
-        stamp = info.get("mtime") or info.get("LastModified") or info.get("created")
-        try:
-            when = stamp if isinstance(stamp, datetime) else datetime.fromtimestamp(float(stamp), UTC)
-        except (TypeError, ValueError):
-            return False
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return when > datetime.fromisoformat(moment)
+        when = self.location.modified(self._rel(*parts))
+        return when is not None and when > datetime.fromisoformat(moment)
 
     def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
-        target = self.path(*dst)
-        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
-        if self.local:
-            os.replace(self.path(*src), target)  # atomic; moves a symlink itself, not its target
-        else:
-            self.fs.copy(self.path(*src), target)
-            self.fs.rm(self.path(*src))
+        """Atomic locally (moves a link itself, not its target); copy then delete on object storage."""
+        self.location.move(self._rel(*src), self._rel(*dst))
 
 
 # --------------------------------------------------------------------------- claim
@@ -303,7 +273,7 @@ def claim_inbox(store: SubmissionStore, now: Callable[[], datetime] | None = Non
 
 
 def _is_link(store: SubmissionStore, *parts: str) -> bool:
-    return store.local and os.path.islink(store.path(*parts))
+    return store.is_link(*parts)
 
 
 def _read_claim(store: SubmissionStore, rid: str) -> Claim:

@@ -26,8 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from transforms.build.tables import TABLES
 from transforms.errors import ConfigError, ValidationFailed
+from transforms.release.schema import TABLES
 
 if TYPE_CHECKING:
     import duckdb
@@ -312,7 +312,7 @@ def run_gate(
 ) -> GateReport:
     """Validate release tables in ``con`` against ``expectations_dir/<table>.json``.
 
-    ``tables`` defaults to every table in ``transforms.build.tables.TABLES``; each
+    ``tables`` defaults to every table in ``transforms.release.schema.TABLES``; each
     must exist in the database and have a suite. ``parameters`` sets suite
     parameters by name: ``min_rows__<table>`` / ``max_rows__<table>`` (ints;
     defaults 1 and open), and overrides for ``ids__<table>__<column>``, which

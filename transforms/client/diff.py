@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from transforms.build.sqlrunner import quote_ident, sql_literal
-from transforms.build.tables import ENTITY_TABLES, TABLES
 from transforms.errors import PwcError
+from transforms.release.schema import ENTITY_TABLES, TABLES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -208,22 +208,13 @@ def diff_store_releases(
 ) -> tuple[ReleaseDiff, pa.Table]:
     """Compare two releases of a store (ids, or ``latest``): ``diff_release_dirs`` on their directories.
 
-    A local store is read in place. Any other store (fsspec URL, http) has the
-    manifest and the compared Parquet files of each release fetched into
-    ``cache_dir/<release_id>/`` [default: ``<tmp>/pwc-archive-diff``], each checked
-    against the manifest's sha256 (a copy that already matches is not fetched again).
+    Every compared file is checked against the manifest's sha256 first. A local store
+    is read in place; any other store (fsspec URL, http) has the manifest and the
+    compared Parquet files of each release fetched into ``cache_dir/<release_id>/``
+    [default: ``<tmp>/pwc-archive-diff``] (a copy that already matches is not fetched again).
     """
-    from transforms.client.store import find_release
-
-    entries = [find_release(store, release_a), find_release(store, release_b)]
-    if "://" not in store:
-        dirs = [Path(store) / e.release_id for e in entries]
-        for d in dirs:
-            if not (d / "manifest.json").is_file():
-                raise PwcError(f"{d / 'manifest.json'}: not found although {store} lists {d.name}")
-    else:
-        cache = cache_dir or Path(tempfile.gettempdir()) / "pwc-archive-diff"
-        dirs = [_fetch_release_tables(store, e.release_id, cache) for e in entries]
+    cache = cache_dir or Path(tempfile.gettempdir()) / "pwc-archive-diff"
+    dirs = [_release_tables(store, release, cache) for release in (release_a, release_b)]
     return diff_release_dirs(dirs[0], dirs[1])
 
 
@@ -275,7 +266,7 @@ def render_text(diff: ReleaseDiff, changes: list[dict[str, Any]] | None = None) 
 
 def render_changelog(diff: ReleaseDiff) -> str:
     """The release's ``CHANGELOG.md``: deterministic (same diff, same bytes)."""
-    from transforms.publish.dataset_card import ATTRIBUTION
+    from transforms.release.layout import ATTRIBUTION
 
     out = [f"# {_title(diff)}", ""]
     if diff.is_first_release:
@@ -545,21 +536,19 @@ def _manifest_release_id(release_dir: Path) -> str:
     return rid
 
 
-def _fetch_release_tables(store: str, release_id: str, cache: Path) -> Path:
-    """The manifest and the compared Parquet files of ``release_id`` in ``cache/<release_id>``, verified."""
-    from transforms.client.download import fetch_release_file
+def _release_tables(store: str, release: str, cache: Path) -> Path:
+    """A directory with the manifest and the compared Parquet files of ``release``, each verified:
+    the release's own directory in a local store, else ``cache/<release_id>``."""
+    from transforms.client.download import fetch_release_files
     from transforms.client.store import find_release, read_manifest_bytes
-    from transforms.publish.manifest import MANIFEST, write_bytes_atomic
+    from transforms.release.layout import MANIFEST, parquet_file
+    from transforms.storage import write_bytes_atomic
 
-    entry = find_release(store, release_id)
-    manifest_bytes = read_manifest_bytes(store, entry)  # checked against the index's sha256
-    manifest = json.loads(manifest_bytes)
-    listed = {f.get("path") for f in manifest.get("files", []) if isinstance(f, dict)}
-    target = cache / release_id
-    for name in (*ENTITY_TABLES, REDIRECTS_TABLE):
-        rel = f"parquet/{name}.parquet"
-        if rel in listed:
-            fetch_release_file(store, release_id, rel, cache)
-    target.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(target / MANIFEST, manifest_bytes)
-    return target
+    entry = find_release(store, release)
+    rels = [parquet_file(name) for name in (*ENTITY_TABLES, REDIRECTS_TABLE)]
+    found = fetch_release_files(store, entry.release_id, rels, cache, in_place=True)
+    rel, path = next(iter(found.items()))
+    release_dir = path.parents[len(Path(rel).parts) - 1]
+    if not (release_dir / MANIFEST).is_file():  # fetched: bring the exact bytes the index vouches for
+        write_bytes_atomic(release_dir / MANIFEST, read_manifest_bytes(store, entry))
+    return release_dir

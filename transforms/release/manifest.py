@@ -1,7 +1,8 @@
-"""Pure helpers for the release contract: ids, hashes, SHA256SUMS, manifest, index.
+"""The release contract's formats: hashes, SHA256SUMS, manifest, index and latest pointer.
 
 Shared by the publisher (which writes releases) and the client (which lists,
 downloads and verifies them), so both sides read the contract from one place.
+Names and the release-id grammar: ``layout.py``.
 
 A release directory holds ``manifest.json`` (written last), ``SHA256SUMS``,
 ``LICENSE``, ``README.md``, ``validation.json``, ``pwc.duckdb`` and
@@ -12,75 +13,27 @@ except ``manifest.json`` and ``SHA256SUMS``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from transforms.errors import PublishError, PwcError
-
-MANIFEST = "manifest.json"
-SHA256SUMS = "SHA256SUMS"
-INDEX = "index.json"
-LATEST = "latest.json"
-INDEX_FORMAT = 1
-
-LICENSE_ID = "CC-BY-SA-4.0"
-LICENSE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
-DEFAULT_LICENSE: dict[str, str] = {
-    "id": LICENSE_ID,
-    "url": LICENSE_URL,
-    "attribution": "Papers with Code archive (paperswithcode.com, Meta AI Research and contributors), "
-    "CC BY-SA 4.0; redistributed by the pwc-archive project.",
-}
-
-RELEASE_ID_RE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})\.(?P<n>0|[1-9][0-9]*)$")
-"""``YYYY-MM-DD.N``: the build's logical date and a rebuild counter without leading zeros."""
+from transforms.release.layout import (
+    DEFAULT_LICENSE,
+    INDEX,
+    INDEX_FORMAT,
+    MANIFEST,
+    SHA256SUMS,
+    parse_release_id,
+    release_sort_key,
+)
+from transforms.storage import sha256_file, write_bytes_atomic
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _SUMS_LINE_RE = re.compile(r"^(?P<sha>[0-9a-f]{64})  (?P<path>\S.*)$")
-
-
-def parse_release_id(release_id: str) -> tuple[date, int]:
-    """Split ``YYYY-MM-DD.N`` into (date, N); raise PwcError naming the expected form."""
-    m = RELEASE_ID_RE.match(release_id) if isinstance(release_id, str) else None
-    if m is not None:
-        try:
-            return date.fromisoformat(m["date"]), int(m["n"])
-        except ValueError:
-            pass
-    raise PwcError(
-        f"release id {release_id!r} is not valid: expected YYYY-MM-DD.N "
-        "(a real date, then a build number 0, 1, 2, ... without leading zeros), e.g. 2026-01-02.0"
-    )
-
-
-def is_release_id(s: str) -> bool:
-    """True when ``s`` is a well-formed release id."""
-    try:
-        parse_release_id(s)
-    except PwcError:
-        return False
-    return True
-
-
-def release_sort_key(release_id: str) -> tuple[date, int]:
-    """Sort key ordering releases by (date, N): 2026-01-02.10 comes after 2026-01-02.9."""
-    return parse_release_id(release_id)
-
-
-def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a local file, read in chunks (bounded memory)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def safe_relpath(path: str) -> str:
@@ -271,83 +224,93 @@ def latest_pointer(entry: Mapping[str, Any]) -> dict[str, str]:
     return {"release_id": entry["release_id"], "manifest_sha256": entry["manifest_sha256"]}
 
 
-def canonical_json_bytes(obj: Any) -> bytes:
-    """Canonical JSON: UTF-8, indent=2, sorted keys, no NaN, trailing newline."""
-    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
-
-
-def write_json_atomic(path: str | os.PathLike[str], obj: Any, fs: Any = None) -> str:
-    """Write ``obj`` as canonical JSON so readers see the old file or the new one, never half.
-
-    Local paths (``fs`` None or a local fsspec filesystem): temp file in the same
-    directory, fsync, ``os.replace``. Other fsspec filesystems: one ``pipe_file``
-    (an object-store PUT is atomic per object). Returns the sha256 of the bytes written.
-    """
-    data = canonical_json_bytes(obj)
-    if fs is None or _is_local(fs):
-        write_bytes_atomic(Path(path), data)
-    else:
-        fs.pipe_file(str(path), data)
-    return hashlib.sha256(data).hexdigest()
-
-
-def read_json(path: str | os.PathLike[str], fs: Any = None) -> Any:
-    """Load a JSON file (local, or through an fsspec filesystem).
-
-    Raises FileNotFoundError when absent (callers say what was expected there) and
-    PwcError naming the file, line and column when it is not valid JSON.
-    """
-    if fs is None:
-        data = Path(path).read_bytes()
-    else:
-        with fs.open(str(path), "rb") as f:
-            data = f.read()
-    return loads_json(data, str(path))
-
-
-def loads_json(data: bytes, where: str) -> Any:
-    """Parse JSON bytes; PwcError names ``where`` with line and column on failure."""
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        detail = (
-            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-            if isinstance(exc, json.JSONDecodeError)
-            else str(exc)
-        )
-        raise PwcError(f"{where}: expected JSON, found invalid content ({detail})") from None
-
-
 def is_sha256(value: Any) -> bool:
     """True for a 64-character lowercase hex string."""
     return isinstance(value, str) and _SHA256_RE.match(value) is not None
 
 
-def _is_local(fs: Any) -> bool:
-    protocol = getattr(fs, "protocol", "")
-    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-    return "file" in protocols or "local" in protocols
+# --------------------------------------------------------------------------- checking a manifest
+
+_REQUIRED_KEYS = ("release_id", "schema_version", "created_at", "license", "tables", "files")
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write a local file so readers see the old content or the new, never half (temp, fsync, rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    # The rename is durable only once the directory entry is on disk.
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+def short(sha: str) -> str:
+    """The first 12 hex digits of a sha256, for messages."""
+    return f"{sha[:12]}…"
+
+
+def check_manifest(manifest: Any) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Check a parsed manifest's structure; return ({path: files entry}, problems).
+
+    Covers required keys, safe relative paths, well-formed sha256/bytes, no duplicate
+    or self-listed files, and ``tables`` entries that agree with ``files``.
+    """
+    if not isinstance(manifest, dict):
+        return {}, [f"{MANIFEST}: expected a JSON object, found {type(manifest).__name__}"]
+    problems = [f"{MANIFEST}: missing key {k!r}" for k in _REQUIRED_KEYS if k not in manifest]
+    files: dict[str, dict[str, Any]] = {}
+    raw_files = manifest.get("files", [])
+    if not isinstance(raw_files, list):
+        return {}, problems + [f"{MANIFEST}: files: expected a list, found {type(raw_files).__name__}"]
+    for i, entry in enumerate(raw_files):
+        where = f"{MANIFEST}: files[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: expected an object with path, sha256, bytes")
+            continue
+        try:
+            rel = safe_relpath(entry.get("path"))  # type: ignore[arg-type]
+        except PwcError as exc:
+            problems.append(f"{where}.path: {exc}")
+            continue
+        if not is_sha256(entry.get("sha256")):
+            problems.append(f"{rel}: manifest sha256 {entry.get('sha256')!r} is not 64 lowercase hex digits")
+        elif not isinstance(entry.get("bytes"), int) or entry["bytes"] < 0:
+            problems.append(f"{rel}: manifest bytes {entry.get('bytes')!r} is not a whole number")
+        elif rel == MANIFEST:
+            problems.append(f"{rel}: the manifest must not list itself")
+        elif rel in files:
+            problems.append(f"{rel}: listed twice in {MANIFEST} files")
+        else:
+            files[rel] = entry
+    if "files" in manifest and SHA256SUMS not in files:
+        problems.append(f"{SHA256SUMS}: not listed in {MANIFEST} files (every release has one)")
+    tables = manifest.get("tables", {})
+    if not isinstance(tables, dict):
+        return files, problems + [f"{MANIFEST}: tables: expected an object, found {type(tables).__name__}"]
+    for name, table in sorted(tables.items()):
+        if not isinstance(table, dict) or "file" not in table:
+            problems.append(
+                f"{MANIFEST}: tables.{name}: expected an object with file, row_count, sha256, bytes"
+            )
+            continue
+        rel = table["file"]
+        listed = files.get(rel)
+        if listed is None:
+            problems.append(f"{rel}: tables.{name} names it but {MANIFEST} files does not list it")
+            continue
+        for key in ("sha256", "bytes"):
+            if table.get(key) != listed.get(key):
+                problems.append(
+                    f"{rel}: tables.{name}.{key} is {table.get(key)!r} but files says {listed.get(key)!r}"
+                )
+        if not isinstance(table.get("row_count"), int) or table["row_count"] < 0:
+            problems.append(
+                f"{rel}: tables.{name}.row_count {table.get('row_count')!r} is not a whole number"
+            )
+    return files, problems
+
+
+def check_sha256sums(files: Mapping[str, Mapping[str, Any]], text: str) -> list[str]:
+    """Problems where SHA256SUMS disagrees with the manifest's files (it lists all but itself)."""
+    sums, problems = parse_sha256sums(text)
+    expected = {p: e["sha256"] for p, e in files.items() if p != SHA256SUMS}
+    for rel in sorted(expected.keys() | sums.keys()):
+        if rel not in sums:
+            problems.append(f"{SHA256SUMS}: {rel} is missing (manifest.json lists it)")
+        elif rel not in expected:
+            problems.append(f"{SHA256SUMS}: lists {rel}, which manifest.json does not")
+        elif sums[rel] != expected[rel]:
+            problems.append(
+                f"{SHA256SUMS}: {rel} has sha256 {short(sums[rel])} but manifest.json says {short(expected[rel])}"
+            )
+    return problems
