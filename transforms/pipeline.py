@@ -22,18 +22,15 @@ from typing import Any
 
 import duckdb
 
-from transforms.build.ids import build_lineage
-from transforms.build.previous import fetch_previous, load_previous, previous_quality
-from transforms.build.sqlrunner import ID_MODELS, RELEASE_MODELS, create_macros, run_models
 from transforms.config import Settings
-from transforms.duck import Limits, connect, quote_ident, resource_errors
+from transforms.duck import Limits, connect, resource_errors
 from transforms.errors import PwcError, ValidationFailed
 from transforms.ingest.load import ingest as ingest_sources
 from transforms.ingest.sources import discover
 from transforms.release.layout import parse_release_id
-from transforms.release.schema import TABLES
 from transforms.storage import Location, open_location
 from transforms.submissions.ingest import ingest_submissions
+from transforms.tables.previous import fetch_previous, previous_quality
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +106,6 @@ def work_db(settings: Settings, path: Path, read_only: bool = False) -> Iterator
         con.close()
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0])  # type: ignore[index]
-
-
 def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
 
@@ -172,19 +165,10 @@ def normalize(settings: Settings, release_id: str) -> dict[str, Any]:
 
 def build(settings: Settings, release_id: str) -> dict[str, Any]:
     """Materialise the release tables, the id registry and the diff against the previous release."""
-    from transforms.build.changes import build_changes
+    from transforms.tables.stage import build_tables
 
     with workspace(settings, release_id) as path, work_db(settings, path) as con:
-        create_macros(con)
-        load_previous(con, path)
-        runs = run_models(con, "release", RELEASE_MODELS)
-        lineage = build_lineage(con, path)
-        runs += run_models(con, "release", ID_MODELS)
-        changes = build_changes(con, path, release_id)
-        rows = {
-            r.name: r.rows if r.rows is not None else _count(con, r.name) for r in runs if r.name in TABLES
-        }
-    return {**rows, "int_lineage": lineage, "changes": changes}
+        return build_tables(con, path, release_id)
 
 
 def validate(settings: Settings, release_id: str) -> dict[str, Any]:
@@ -223,9 +207,9 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
     Independent of the gate: the in-process build runs it while ``validate`` runs, and the
     DAG runs the two as parallel tasks; ``seal`` then needs both.
     """
-    from transforms.build.changes import DIFF_JSON
     from transforms.publish.export import export_tables
     from transforms.publish.quality import build_report
+    from transforms.tables.changes import DIFF_JSON
 
     created = created_at or datetime.now(UTC)
     with workspace(settings, release_id) as path:
@@ -240,8 +224,8 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
 
 def seal(settings: Settings, release_id: str) -> dict[str, Any]:
     """Complete the exported release once the gate passed: LICENSE, README, reports, manifest last."""
-    from transforms.build.changes import CHANGELOG
     from transforms.publish.export import seal_release
+    from transforms.tables.changes import CHANGELOG
 
     with workspace(settings, release_id) as path:
         ingest_summary = _read_json(path / "ingest.json", "ingest")

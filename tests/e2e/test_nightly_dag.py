@@ -26,8 +26,8 @@ import duckdb
 import pytest
 
 from tests.support.airflow_env import PROJECT_ROOT, airflow_env, dags_test, log_tail
-from transforms.build.sqlrunner import quote_ident
 from transforms.client.verify import verify_release
+from transforms.duck import quote_ident
 from transforms.release.schema import TABLES
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]

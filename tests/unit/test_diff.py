@@ -9,7 +9,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from transforms.build.sqlrunner import quote_ident, sql_literal
 from transforms.client.diff import (
     CHANGES_TABLE,
     ReleaseDiff,
@@ -20,6 +19,7 @@ from transforms.client.diff import (
     render_changelog,
     render_text,
 )
+from transforms.duck import quote_ident, sql_literal
 from transforms.errors import PwcError
 from transforms.release.schema import ENTITY_TABLES, TABLES
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from transforms.build.sqlrunner import quote_ident, sql_literal
+from transforms.duck import quote_ident, sql_literal
 from transforms.errors import PwcError
 from transforms.release.schema import ENTITY_TABLES, TABLES
 

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from transforms.duck import write_arrow
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -66,9 +68,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, release_id: str) -> None:
         ("raw_submissions", SUBMISSIONS_SCHEMA),
         ("raw_previous_submissions", PREVIOUS_SCHEMA),
     ):
-        con.register("_empty", schema.empty_table())
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _empty')
-        con.unregister("_empty")
+        write_arrow(con, name, schema.empty_table())
     con.execute(
         "CREATE OR REPLACE TABLE build_info AS SELECT CAST($rid AS VARCHAR) AS release_id",
         {"rid": release_id},
@@ -275,9 +275,7 @@ def _append(
 ) -> None:
     if not rows:
         return
-    con.register("_rows", pa.Table.from_pylist(rows, schema=schema))
-    con.execute(f'INSERT INTO "{table}" SELECT * FROM _rows')
-    con.unregister("_rows")
+    write_arrow(con, table, pa.Table.from_pylist(rows, schema=schema), "append")
 
 
 def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[str, Any]]] | None:

@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from transforms.duck import columns as columns_of
+from transforms.duck import count_rows, distinct_values, quote_ident, read_arrow
 from transforms.errors import ConfigError, ValidationFailed
 from transforms.release.schema import TABLES
 
@@ -448,17 +450,15 @@ def _read_table(con: duckdb.DuckDBPyConnection, table: str, columns: set[str] | 
     import numpy as np
     import pandas as pd
 
-    names = [r[0] for r in con.execute(f"DESCRIBE {_quote(table)}").fetchall()]
+    names = list(columns_of(con, quote_ident(table)))
     read = [n for n in names if columns is None or n in columns]
-    select = ", ".join(_quote(n) for n in read) or "NULL AS _none"
-    arrow = con.sql(f"SELECT {select} FROM {_quote(table)}").fetch_arrow_table()
-    frame = arrow.to_pandas(date_as_object=True)
-    if not read:
-        frame = frame.drop(columns="_none")
+    arrow = read_arrow(con, table, read) if read else None
+    rows = arrow.num_rows if arrow is not None else count_rows(con, quote_ident(table))
+    frame = arrow.to_pandas(date_as_object=True) if arrow is not None else pd.DataFrame(index=range(rows))
     nothing = pd.CategoricalDtype(categories=[])
     for position, name in enumerate(names):
         if name not in read:
-            codes = np.full(arrow.num_rows, -1, dtype=np.int8)
+            codes = np.full(rows, -1, dtype=np.int8)
             frame.insert(position, name, pd.Categorical.from_codes(codes, dtype=nothing))
     return frame
 
@@ -560,8 +560,7 @@ def _distinct_ids(
             f"Great Expectations gate failed: {path.name} checks references to {table}.{column},"
             f" but {table} has no column {column!r}"
         )
-    sql = f"SELECT DISTINCT {_quote(column)} FROM {_quote(table)} WHERE {_quote(column)} IS NOT NULL"
-    return frozenset(con.sql(sql).fetch_arrow_table().column(0).to_pylist())
+    return frozenset(distinct_values(con, table, column))
 
 
 def _validate_table(

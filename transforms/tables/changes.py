@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.build.previous import previous_relations, read_info
-from transforms.build.sqlrunner import quote_ident, run_model
+from transforms.duck import quote_ident, run_model
 from transforms.release.schema import ENTITY_TABLES
+from transforms.tables.previous import previous_relations, read_info
 
 CHANGELOG = "CHANGELOG.md"
 DIFF_JSON = "diff.json"

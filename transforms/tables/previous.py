@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from transforms.build.sqlrunner import quote_ident, sql_literal
+from transforms.duck import quote_ident, sql_literal
 from transforms.release.layout import QUALITY_FILE as QUALITY
 from transforms.release.schema import ENTITY_TABLES, TABLES
 
@@ -39,20 +39,6 @@ PREV_IDS_COLUMNS = "id VARCHAR, entity VARCHAR, first_release VARCHAR, last_rele
 PREV_REDIRECTS_COLUMNS = "old_id VARCHAR, new_id VARCHAR, entity VARCHAR, reason VARCHAR, release VARCHAR"
 
 
-def previous_release_id(store: str, release_id: str) -> str | None:
-    """The newest release of ``store`` that sorts before ``release_id`` (None when there is none)."""
-    from transforms.client.store import list_releases
-    from transforms.errors import ReleaseNotFound
-    from transforms.release.layout import release_sort_key
-
-    try:
-        entries = list_releases(store)
-    except ReleaseNotFound:
-        return None  # no index.json: nothing was published yet
-    earlier = [e for e in entries if release_sort_key(e.release_id) < release_sort_key(release_id)]
-    return earlier[-1].release_id if earlier else None
-
-
 def fetch_previous(store: str, release_id: str, work: Path) -> dict[str, Any]:
     """Make the previous release's tables readable for this build; returns (and writes) its summary.
 
@@ -61,6 +47,7 @@ def fetch_previous(store: str, release_id: str, work: Path) -> dict[str, Any]:
     ``dir`` says where the release's files are.
     """
     from transforms.client.download import fetch_release_files
+    from transforms.client.store import previous_release_id
 
     target = work / PREVIOUS_DIR
     shutil.rmtree(target, ignore_errors=True)
@@ -114,7 +101,8 @@ def previous_quality(work: Path) -> dict[str, Any] | None:
 
 
 def load_previous(con: duckdb.DuckDBPyConnection, work: Path) -> str | None:
-    """Create ``prev_ids``, ``prev_redirects`` and ``previous_info`` in the work DB; returns the previous id."""
+    """Create ``prev_ids``, ``prev_redirects``, ``prev_results`` and ``previous_info`` in the work DB
+    (empty without a previous release); returns the previous release id."""
     info = read_info(work)
     previous = info["release_id"]
     relations = previous_relations(work)
@@ -123,12 +111,21 @@ def load_previous(con: duckdb.DuckDBPyConnection, work: Path) -> str | None:
     con.execute(
         "CREATE OR REPLACE TABLE previous_info AS SELECT CAST($p AS VARCHAR) AS release_id", {"p": previous}
     )
+    # Relations are read_parquet() of the previous release's own files, keys come from the schema:
+    # no input value reaches these statements' text.
+    results = TABLES["results"]
+    if relations.get("results"):
+        con.execute(f"CREATE OR REPLACE VIEW prev_results AS SELECT * FROM {relations['results']}")  # noqa: S608
+    else:
+        con.execute("DROP VIEW IF EXISTS prev_results")
+        columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in results.columns)
+        con.execute(f"CREATE OR REPLACE TABLE prev_results ({columns})")
     if previous is None:
         return None
     if relations.get("id_registry"):
-        con.execute(f"INSERT INTO prev_ids SELECT * FROM {relations['id_registry']}")
+        con.execute(f"INSERT INTO prev_ids SELECT * FROM {relations['id_registry']}")  # noqa: S608
         if relations.get("id_redirects"):
-            con.execute(f"INSERT INTO prev_redirects SELECT * FROM {relations['id_redirects']}")
+            con.execute(f"INSERT INTO prev_redirects SELECT * FROM {relations['id_redirects']}")  # noqa: S608
         return str(previous)
     # A release from before the id registry (schema < 1.2): its keys, first seen there.
     for table in ENTITY_TABLES:
@@ -137,12 +134,12 @@ def load_previous(con: duckdb.DuckDBPyConnection, work: Path) -> str | None:
             continue
         key = quote_ident(TABLES[table].key)
         con.execute(
-            f"INSERT INTO prev_ids SELECT DISTINCT {key}, $t, $p, $p, 'active', {key} FROM {relation}",
+            f"INSERT INTO prev_ids SELECT DISTINCT {key}, $t, $p, $p, 'active', {key} FROM {relation}",  # noqa: S608
             {"t": table, "p": previous},
         )
     if relations.get("results"):
         con.execute(
-            f"INSERT INTO prev_ids SELECT DISTINCT identity_id, $t, $p, $p, 'active', identity_id "
+            f"INSERT INTO prev_ids SELECT DISTINCT identity_id, $t, $p, $p, 'active', identity_id "  # noqa: S608
             f"FROM {relations['results']}",
             {"t": IDENTITIES, "p": previous},
         )
