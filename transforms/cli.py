@@ -254,36 +254,16 @@ def submission_validate(
 
 def _validate_paths(paths: list[Path], store: str | None, against: str, max_bytes: int | None) -> Any:
     from transforms.config import Settings
-    from transforms.submissions.reader import Limits
+    from transforms.submissions.reader_problems import Limits
     from transforms.submissions.reference import open_reference
-    from transforms.submissions.validate import Context, Received, validate_batch
+    from transforms.submissions.validate import Context, received_from_paths, validate_batch
 
     settings = Settings.load(store=store, max_submission_bytes=max_bytes)
-    files: list[tuple[str, Path]] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-            files += [(p.relative_to(path).as_posix(), p) for p in found]
-        elif path.is_file():
-            files.append((path.name if path.is_absolute() else path.as_posix(), path))
-        else:
-            raise PwcError(f"{path}: no such file or directory")
-    if not files:
-        raise PwcError(f"{', '.join(map(str, paths))}: no files to validate")
-    limit = settings.max_submission_bytes
-    received = []
-    for name, path in files:
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as fh:
-                data = fh.read(limit + 1)
-        except OSError as exc:
-            raise PwcError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        received.append(Received(name, data, size=size))
+    received = received_from_paths(paths, settings.max_submission_bytes)
     reference = None if against == "none" else open_reference(settings.store, against)
     context = Context(
         expectations=Path(settings.expectations),
-        limits=Limits(max_bytes=limit),
+        limits=Limits(max_bytes=settings.max_submission_bytes),
         reference=reference,
     )
     return validate_batch(received, context)

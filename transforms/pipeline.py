@@ -198,7 +198,7 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
         summary = report.to_json_dict()
         _write_json(out, summary)
         raise_for_failures(report, str(out))
-    return {"success": True, "report": str(out)}
+    return {"success": True, "report": str(out), "seconds": report.seconds}
 
 
 def export(settings: Settings, release_id: str, created_at: datetime | None = None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ import pytest
 
 from transforms.errors import ConfigError, ValidationFailed
 from transforms.release.schema import TABLES
-from transforms.validate.gate import GateReport, raise_for_failures, run_gate
+from transforms.validate.gate import raise_for_failures, run_gate
+from transforms.validate.report import GateReport
 
 pytestmark = pytest.mark.integration
 

@@ -19,21 +19,20 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from transforms.ingest.evaluation_tables import walk_task
-from transforms.submissions.formats import (
+from transforms.submissions.canonical import (
     FORMATS,
     Converted,
     FlatResult,
     arxiv_id_from_url,
     canonical_bytes,
-    convert,
     flatten_results,
     papers,
-    recognise,
     schema_path,
     submission_id,
-    suggest_conversion,
 )
+from transforms.submissions.formats import convert, recognise
 from transforms.submissions.problems import Problem
+from transforms.submissions.unrecognised import suggest_conversion
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"

@@ -106,7 +106,7 @@ def ingest_submissions(
         entries.append((moment.isoformat(sep=" "), sid, first, len(receipts)))
     entries.sort()
 
-    from transforms.submissions.formats import flatten_results, papers
+    from transforms.submissions.canonical import flatten_results, papers
     from transforms.submissions.intake import intake_context
     from transforms.submissions.validate import Received, validate_batch
 

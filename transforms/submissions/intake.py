@@ -468,7 +468,7 @@ def write_status(store: SubmissionStore) -> dict[str, Any]:
 
 def intake_context(settings: Any, today: date | None = None) -> Context:
     """The validation context of a run: the project's suites and the store's latest release."""
-    from transforms.submissions.reader import Limits
+    from transforms.submissions.reader_problems import Limits
     from transforms.submissions.reference import open_reference
 
     cache = Path(settings.work) / "reference" if "://" not in settings.work else None

@@ -34,9 +34,9 @@ from transforms.submissions.problems import Problem, has_errors, show
 if TYPE_CHECKING:
     import duckdb
 
-    from transforms.submissions.reader import Limits
+    from transforms.submissions.reader_problems import Limits
     from transforms.submissions.reference import Reference
-    from transforms.validate.gate import GateReport
+    from transforms.validate.report import GateReport
 
 SUITES = ("submission_results", "submission_papers")
 NAME_SUITE = "submission_names"
@@ -154,10 +154,39 @@ class Context:
     """Dates after this are in the future (default: today, UTC)."""
 
 
+def received_from_paths(paths: Sequence[Path], max_bytes: int) -> list[Received]:
+    """Files given on a command line (a directory stands for every file in it, recursively; hidden
+    names skipped), each read up to ``max_bytes + 1`` so that an oversized file is recognised
+    without reading it all. PwcError for a path that does not exist or a folder with no file."""
+    files: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files += [(p.relative_to(path).as_posix(), p) for p in found]
+        elif path.is_file():
+            files.append((path.name if path.is_absolute() else path.as_posix(), path))
+        else:
+            raise PwcError(f"{path}: no such file or directory")
+    if not files:
+        raise PwcError(f"{', '.join(map(str, paths))}: no files to validate")
+    received = []
+    for name, path in files:
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise PwcError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        received.append(Received(name, data, size=size))
+    return received
+
+
 def validate_batch(items: Sequence[Received], context: Context) -> Batch:
     """Validate every file; one Great Expectations run covers the whole batch."""
-    from transforms.submissions.formats import canonical_bytes, convert, submission_id
-    from transforms.submissions.reader import Limits, Unreadable, read_document
+    from transforms.submissions.canonical import canonical_bytes, submission_id
+    from transforms.submissions.formats import convert
+    from transforms.submissions.reader import read_document
+    from transforms.submissions.reader_problems import Limits, Unreadable
 
     limits = context.limits or Limits()
     today = context.today or datetime.now(UTC).date()
@@ -248,7 +277,7 @@ def _load_rows(
     from transforms.normalize.metrics import lookup
     from transforms.normalize.models import name_key
     from transforms.normalize.values import parse_metric_value, value_text
-    from transforms.submissions.formats import flatten_results, papers
+    from transforms.submissions.canonical import flatten_results, papers
 
     rows: list[_Row] = []
     paper_rows: list[_Row] = []
