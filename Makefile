@@ -32,16 +32,17 @@ build: setup
 
 ## Everything CI runs: unit, integration (real DuckDB, GE, HTTP) and Airflow end-to-end tests.
 test: setup
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
 
-## Unit tests only (seconds).
+## The fast tier: tests/unit (folder-derived marker), seconds.
 test-fast: setup
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not integration and not airflow and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -m unit $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check transforms dags tests benchmarks scripts
 	$(BIN)/ruff format --check transforms dags tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 docs: setup
 	$(BIN)/python -m transforms.publish.dataset_card > docs/tables.md
