@@ -267,13 +267,13 @@ def run_stage(stage: str, settings: Settings, *args: Any) -> Any:
     publish stage writes to it, and it writes a release whole or not at all).
     """
     fn: Callable[..., Any] = globals()[stage]
-    local_work = "://" not in settings.work
-    where = Path(settings.work if local_work else tempfile.gettempdir())
-    if local_work and args and isinstance(args[0], str):
+    work = open_location(settings.work).local_path()
+    where = work if work is not None else Path(tempfile.gettempdir())
+    if work is not None and args and isinstance(args[0], str):
         where = where / args[0]
     disk_setting = "point the work directory elsewhere with --work / PWC_WORK"
     if stage == "publish":
-        where = Path(settings.store) if "://" not in settings.store else where
+        where = open_location(settings.store).local_path() or where
         disk_setting = "publish into another store with --store / PWC_STORE"
     memory_setting = _setting_hint(settings, "memory_limit")
     with resource_errors(

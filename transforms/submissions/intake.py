@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from transforms.storage import FsLocation
+from transforms.storage import FsLocation, open_location
 from transforms.submissions.problems import Problem
 from transforms.submissions.validate import Batch, Context, Received, Verdict, validate_batch
 
@@ -471,7 +471,8 @@ def intake_context(settings: Any, today: date | None = None) -> Context:
     from transforms.submissions.reader_problems import Limits
     from transforms.submissions.reference import open_reference
 
-    cache = Path(settings.work) / "reference" if "://" not in settings.work else None
+    work = open_location(settings.work).local_path()
+    cache = work / "reference" if work is not None else None
     return Context(
         expectations=Path(settings.expectations),
         limits=Limits(max_bytes=settings.max_submission_bytes),
