@@ -283,7 +283,8 @@ def run_build(source: Path, probe: RssProbe, run_no: int, console: Any) -> dict[
                 f"  run {run_no}: {stage:<9} {seconds:7.2f} s   peak RSS {peak / MB:7.0f} MB", highlight=False
             )
             if stage == "ingest":  # the probe's own query, after the stage's figures were taken
-                db = Path(settings.work) / release_id / pipeline.WORK_DB
+                (run_dir,) = Path(settings.work).glob(f"{release_id}{pipeline.RUN_SEPARATOR}*")
+                db = run_dir / pipeline.WORK_DB
                 with duckdb.connect(str(db), read_only=True) as con:
                     row = con.execute(
                         "SELECT count(*) FROM raw_results WHERE metric_name_raw IS NOT NULL"
@@ -301,9 +302,9 @@ def run_build(source: Path, probe: RssProbe, run_no: int, console: Any) -> dict[
             details["validate"], stages["validate"]["seconds"], details["export"]
         )
         release_bytes = _dir_bytes(Path(details["publish"]))
-        work_bytes = _dir_bytes(Path(settings.work) / release_id)
+        work_bytes = _dir_bytes(Path(settings.work) / result.run)
         started = time.perf_counter()
-        pipeline.cleanup(settings, release_id)
+        pipeline.cleanup(settings, result.run)
         cleanup_s = time.perf_counter() - started
         ingest = details["ingest"]
         return {

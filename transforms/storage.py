@@ -22,12 +22,15 @@ import hashlib
 import json
 import os
 import posixpath
+import secrets
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,8 @@ CHUNK = 1 << 20
 HTTP_TIMEOUT = (10.0, 60.0)
 """(connect, read) seconds for http(s) locations: a stalled transfer fails instead of hanging."""
 TMP_PREFIX = ".tmp-"
+LEASE = ".lease"
+"""The lease object of a location (a hidden name: never data)."""
 
 
 def is_hidden(name: str) -> bool:
@@ -265,6 +270,121 @@ class FsLocation(Location):
 
     def makedirs(self, rel: str = "") -> None:
         self.fs.makedirs(self.path(rel), exist_ok=True)
+
+    def create_exclusive(self, rel: str, data: bytes) -> bool:
+        """Write ``rel`` only if it does not exist yet (an object store's conditional PUT,
+        ``If-None-Match: *``; O_EXCL locally). False when it already exists."""
+        if self.is_local:
+            target = Path(self.path(rel))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return True
+        self.fs.makedirs(posixpath.dirname(self.path(rel)), exist_ok=True)
+        try:
+            self.fs.pipe_file(self.path(rel), data, mode="create")
+        except FileExistsError:
+            return False
+        return True
+
+    @contextmanager
+    def lease(self, name: str = LEASE, *, wait: float = 300.0, ttl: float = 3600.0) -> Iterator[None]:
+        """Hold the location's one write lease while the block runs: one writer at a time.
+
+        Locally an exclusive ``flock`` on ``<root>/<name>`` (released by the kernel if the process
+        dies). On object storage a lease object created with a conditional write, naming its
+        holder and when it expires (a holder that died leaves a lease that lapses after ``ttl``
+        seconds). Another holder is waited for up to ``wait`` seconds, then LeaseBusy names it.
+        """
+        owner = {
+            "holder": f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}",
+            "acquired": datetime.now(UTC).isoformat(timespec="seconds"),
+            "expires": (datetime.now(UTC) + timedelta(seconds=ttl)).isoformat(timespec="seconds"),
+        }
+        if self.is_local:
+            with self._local_lease(name, wait, owner):
+                yield
+            return
+        deadline = time.monotonic() + wait
+        body = canonical_json_bytes(owner)
+        while not self.create_exclusive(name, body):
+            held = self._lease_holder(name)
+            if held is not None and _expired(held):
+                self.remove(name)  # lapsed: its holder died; the next create decides who gets it
+                continue
+            if time.monotonic() >= deadline:
+                raise LeaseBusy(self.describe(name), held, wait)
+            time.sleep(0.5)
+        try:
+            yield
+        finally:
+            if (self._lease_holder(name) or {}).get("holder") == owner["holder"]:
+                self.remove(name)
+
+    @contextmanager
+    def _local_lease(self, name: str, wait: float, owner: dict[str, str]) -> Iterator[None]:
+        import fcntl
+
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+b") as fh:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        fh.seek(0)
+                        held = _parse_lease(fh.read())
+                        raise LeaseBusy(str(path), held, wait) from None
+                    time.sleep(0.2)
+            try:
+                fh.seek(0)
+                fh.truncate()
+                fh.write(canonical_json_bytes(owner))
+                fh.flush()
+                yield
+            finally:
+                fh.seek(0)
+                fh.truncate()
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _lease_holder(self, name: str) -> dict[str, Any] | None:
+        try:
+            return _parse_lease(self.read_bytes(name, limit=4096))
+        except FileNotFoundError:
+            return None
+
+
+class LeaseBusy(PwcError):
+    """Another writer holds the location's lease and did not let go in time."""
+
+    def __init__(self, where: str, held: dict[str, Any] | None, waited: float) -> None:
+        who = f" by {held.get('holder')} since {held.get('acquired')}" if held else ""
+        super().__init__(
+            f"{where}: another writer holds this store{who}; waited {waited:g} s. Nothing was "
+            "changed: rerun when it is done (or remove the lease file if its holder is gone)"
+        )
+
+
+def _parse_lease(data: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _expired(held: dict[str, Any]) -> bool:
+    try:
+        return datetime.fromisoformat(str(held.get("expires"))) < datetime.now(UTC)
+    except ValueError:
+        return True  # unreadable: a torn write of a holder that died
 
 
 class HttpLocation(Location):

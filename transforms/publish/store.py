@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import secrets
 import shutil
 from datetime import date
@@ -22,7 +23,7 @@ from typing import Any
 from transforms.errors import PublishError
 from transforms.release.layout import INDEX, LATEST, MANIFEST, is_release_id, release_sort_key
 from transforms.release.manifest import index_entry, latest_pointer, updated_index
-from transforms.storage import FsLocation, Location, loads_json, open_location, sha256_file
+from transforms.storage import TMP_PREFIX, FsLocation, Location, loads_json, open_location, sha256_file
 
 log = logging.getLogger(__name__)
 STAGING = ".staging"
@@ -68,23 +69,86 @@ def publish_release(release_dir: Path, store: str, release_id: str) -> str:
         )
     manifest_sha = sha256_file(manifest_path)
     location.makedirs()
-    if location.exists(f"{release_id}/{MANIFEST}"):
-        existing_bytes = location.read_bytes(f"{release_id}/{MANIFEST}")
-        existing = json.loads(existing_bytes)
-        if _table_hashes(existing) != _table_hashes(manifest):
-            raise PublishError(
-                f"{location.describe(release_id)}: release {release_id} already exists with different data; "
-                "releases are immutable, publish the rebuild under the next id"
-            )
-        # Same data already in place (a crash came after the rename): keep it, fix the index.
-        log.info("release %s already in place with identical tables; updating the index", release_id)
-        manifest, manifest_sha = existing, hashlib.sha256(existing_bytes).hexdigest()
-    elif location.is_local:
-        _publish_local(release_dir, Path(location.path()), release_id)
-    else:
-        _publish_remote(location, release_dir, release_id)
-    _update_index(location, manifest, manifest_sha)
+    # One writer at a time: the existence check, the move and the index update happen under the
+    # store's lease, so two publishers can never replace a release or lose an index entry.
+    with location.lease():
+        _sweep_debris(location)
+        reindex(location)
+        if location.exists(f"{release_id}/{MANIFEST}"):
+            existing_bytes = location.read_bytes(f"{release_id}/{MANIFEST}")
+            existing = json.loads(existing_bytes)
+            if _table_hashes(existing) != _table_hashes(manifest):
+                raise PublishError(
+                    f"{location.describe(release_id)}: release {release_id} is already published with "
+                    "other data; releases are immutable: build again to publish under the next id"
+                )
+            # Same data already in place (a crash came after the rename): keep it, fix the index.
+            log.info("release %s already in place with identical tables; updating the index", release_id)
+            manifest, manifest_sha = existing, hashlib.sha256(existing_bytes).hexdigest()
+        elif location.is_local:
+            _publish_local(release_dir, Path(location.path()), release_id)
+        else:
+            _publish_remote(location, release_dir, release_id)
+        _update_index(location, manifest, manifest_sha)
     return location.describe(release_id)
+
+
+def reindex(store: str | Location) -> list[str]:
+    """Bring ``index.json`` (and ``latest.json``) up to the complete releases in the store.
+
+    A release whose directory has its manifest but which the index does not list (the index is
+    missing, or a crash came between the move and the index update) is added; the index is never
+    treated as empty while releases exist. Returns the ids added. Call under the store's lease.
+    """
+    location = _store(store)
+    index = location.read_json(INDEX) if location.exists(INDEX) else None
+    listed = {r["release_id"] for r in (index or {}).get("releases", [])}
+    added = []
+    for release_id in existing_release_ids(location):
+        if release_id in listed:
+            continue
+        data = location.read_bytes(f"{release_id}/{MANIFEST}")
+        index = updated_index(index, index_entry(json.loads(data), hashlib.sha256(data).hexdigest()))
+        added.append(release_id)
+    if added and index is not None:
+        log.warning("index.json did not list %s; added from their manifests", ", ".join(added))
+        location.write_json(INDEX, index)
+        newest = next(r for r in index["releases"] if r["release_id"] == index["latest"])
+        location.write_json(LATEST, latest_pointer(newest))
+    return added
+
+
+def ensure_index(store: str | Location) -> None:
+    """Before a build reads the store: an index missing or behind its complete releases is
+    rebuilt (under the lease), so that the build finds its previous release and never starts
+    the lineage again as a first release."""
+    location = open_location(store)
+    if not isinstance(location, FsLocation) or not location.exists():
+        return
+    index = location.read_json(INDEX) if location.exists(INDEX) else None
+    listed = {r.get("release_id") for r in (index or {}).get("releases", []) if isinstance(r, dict)}
+    if set(existing_release_ids(location)) - listed:
+        with location.lease():
+            reindex(location)
+
+
+def _sweep_debris(location: FsLocation) -> None:
+    """Remove what a crashed writer left: staging copies and temporary files (never data)."""
+    for name in (STAGING, *(n for n in _hidden_names(location) if n.startswith(TMP_PREFIX))):
+        location.remove(name)
+
+
+def _hidden_names(location: FsLocation) -> list[str]:
+    if location.is_local:
+        try:
+            return sorted(n for n in os.listdir(location.path()) if n.startswith("."))
+        except FileNotFoundError:
+            return []
+    return [
+        posixpath.basename(p.rstrip("/"))
+        for p in location.fs.ls(location.path(), detail=False)
+        if posixpath.basename(p.rstrip("/")).startswith(".")
+    ]
 
 
 def _read_local_json(path: Path) -> dict[str, Any]:
@@ -101,8 +165,6 @@ def _table_hashes(manifest: dict[str, Any]) -> dict[str, str]:
 def _publish_local(release_dir: Path, root: Path, release_id: str) -> None:
     staging_root = root / STAGING
     staging_root.mkdir(parents=True, exist_ok=True)
-    for stale in staging_root.glob(f"{release_id}.*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a crashed attempt: never visible
     staging = staging_root / f"{release_id}.{secrets.token_hex(4)}"
     _copy_tree(release_dir, staging)
     target = root / release_id
