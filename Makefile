@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 TODAY := $(shell date -u +%F)
 PYTEST_ARGS ?=
 
-.PHONY: setup nightly build test test-fast lint docs bench airflow-ui clean
+.PHONY: setup nightly build test test-fast stress lint docs bench airflow-ui clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,11 @@ build: setup
 ## Everything CI runs: unit, integration (real DuckDB, GE, HTTP) and Airflow end-to-end tests.
 test: setup
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## Two real builds at once on one store, 20 times over (same id, then different ids): every indexed
+## release verifies and latest is the newest. The suite runs it twice; this is the long version.
+stress: setup
+	PWC_STRESS_REPEAT=20 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_faults.py -k two_builds $(PYTEST_ARGS)
 
 ## The fast tier: tests/unit (folder-derived marker), seconds.
 test-fast: setup

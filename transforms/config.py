@@ -93,6 +93,13 @@ class Settings:
         for key in ("source", "store", "work", "expectations", "submissions"):
             if key in values:
                 values[key] = str(values[key])
+        for key in ("store", "work", "submissions"):
+            place = str(values.get(key, getattr(cls, key)))
+            if "://" not in place and os.path.exists(place) and not os.path.isdir(place):
+                raise ConfigError(
+                    f"{key}: {place!r} is a file; expected a directory or a URL "
+                    f"(from {origin.get(key, 'default')})"
+                )
         return cls(**values, origin=origin)
 
     def with_(self, **changes: Any) -> Settings:

@@ -159,6 +159,8 @@ class FsLocation(Location):
         self.fs, root = url_to_fs(url)
         self.root = root.rstrip("/") or "/"
         self.is_local = isinstance(self.fs, LocalFileSystem)
+        if self.is_local and os.path.exists(self.root) and not os.path.isdir(self.root):
+            raise PwcError(f"{url}: is a file; expected a directory (or a URL) here")
 
     def path(self, rel: str = "") -> str:
         return posixpath.join(self.root, rel) if rel else self.root

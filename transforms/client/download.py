@@ -46,6 +46,8 @@ def download_release(
     entry = find_release(store, release)
     rid = entry.release_id
     dest = Path(dest_dir)
+    if dest.exists() and not dest.is_dir():
+        raise PwcError(f"{dest}: is a file; expected the directory to download into (--to)")
     final = dest / rid
     if final.exists():
         report = verify_release(final)

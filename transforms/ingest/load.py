@@ -226,8 +226,14 @@ def ingest(
             loading = pool.submit(_load_catalogs, cursor, beside, stop)
             try:
                 writer = _BatchWriter(con)
-                for src in sources.of_kind("evaluation_tables"):
+                tables = sources.of_kind("evaluation_tables")
+                for src in tables:
                     report.files[src.name], report.sha256[src.name] = _load_evaluation_tables(writer, src)
+                if not any(report.files[src.name] for src in tables):
+                    raise SourceError(
+                        f"{', '.join(src.name for src in tables)}: no metric values in any evaluation "
+                        "table (every leaderboard is empty); a release needs results"
+                    )
                 if more is not None:
                     report.more = more(writer)
                 writer.flush()
@@ -257,16 +263,25 @@ def ingest(
 def _load_evaluation_tables(writer: _BatchWriter, src: SourceFile) -> tuple[int, str]:
     """Walk one evaluation-tables file into the writer; returns (metric cells, sha256 of the file)."""
     n = 0
+    items = -1
     digest = hashlib.sha256()
     for index, task in iter_items(src.path, src.name, digest=digest):
+        items = index
         if not isinstance(task, dict):
             raise SourceError(
                 f"{src.name}: top-level item {index}: expected a task object, found {type(task).__name__}"
+            )
+        if "task" not in task:
+            raise SourceError(
+                f"{src.name}: top-level item {index}: expected a task object with a 'task' name, found "
+                f"an object with keys {sorted(task)[:5]!r}; is this an evaluation-tables file?"
             )
         for emitted in walk_task(task, src.name, index):
             emitted.row["source_rank"] = src.rank
             writer.add(_KIND_TABLE[emitted.kind], emitted.row)
             n += emitted.kind == "result"
+    if items < 0:
+        raise SourceError(f"{src.name}: expected a JSON array of task objects, found an empty array")
     return n, digest.hexdigest()
 
 

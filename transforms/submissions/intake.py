@@ -34,13 +34,17 @@ import json
 import logging
 import os
 import posixpath
+import stat
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from transforms.storage import FsLocation, open_location
+from transforms.storage import TMP_PREFIX, FsLocation, open_location
 from transforms.submissions.problems import Problem
 from transforms.submissions.validate import Batch, Context, Received, Verdict, validate_batch
 
@@ -62,6 +66,9 @@ class Claim:
     bytes: int
     received_at: str
     symlink: bool = False
+    special: str | None = None
+    """What the inbox entry was when it was not a regular file nor a link (``a named pipe``...):
+    it is never opened, and is rejected."""
 
     @property
     def file_name(self) -> str:
@@ -77,6 +84,7 @@ class Claim:
             "bytes": self.bytes,
             "received_at": self.received_at,
             "symlink": self.symlink,
+            "special": self.special,
         }
 
 
@@ -146,10 +154,31 @@ class SubmissionStore:
     def is_link(self, *parts: str) -> bool:
         return self.location.is_link(self._rel(*parts))
 
+    def special_kind(self, *parts: str) -> str | None:
+        """What a local entry is when it is neither a regular file, a folder nor a link (a named
+        pipe, a socket, a device), told without opening it: reading a pipe would wait forever."""
+        if not self.local:
+            return None
+        try:
+            mode = os.lstat(self.path(*parts)).st_mode
+        except FileNotFoundError:
+            return None
+        if stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode):
+            return None
+        if stat.S_ISFIFO(mode):
+            return "a named pipe (FIFO)"
+        if stat.S_ISSOCK(mode):
+            return "a socket"
+        return "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
+
     def copy(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
         if self.is_link(*src):
             # Never follow a link someone dropped: keep the link text itself.
             self.write_bytes(os.readlink(self.path(*src)).encode("utf-8", "surrogateescape"), *dst)
+            return
+        kind = self.special_kind(*src)
+        if kind is not None:
+            self.write_bytes(f"({kind}: nothing to keep, never opened)\n".encode(), *dst)
             return
         self.location.copy(self._rel(*src), self._rel(*dst))
 
@@ -185,10 +214,14 @@ class SubmissionStore:
         return sorted(names)
 
     def fingerprint(self, *parts: str) -> tuple[str, int, bool]:
-        """(sha256, size, is_symlink) of a file, streamed; a symlink is hashed by its link text."""
+        """(sha256, size, is_symlink) of a file, streamed; a symlink is hashed by its link text,
+        a special file (never opened) by what it is."""
         if self.is_link(*parts):
             text = os.readlink(self.path(*parts)).encode("utf-8", "surrogateescape")
             return hashlib.sha256(text).hexdigest(), len(text), True
+        kind = self.special_kind(*parts)
+        if kind is not None:
+            return hashlib.sha256(kind.encode()).hexdigest(), 0, False
         digest = hashlib.sha256()
         size = 0
         with self.location.stream(self._rel(*parts)) as chunks:
@@ -265,7 +298,8 @@ def claim_inbox(store: SubmissionStore, now: Callable[[], datetime] | None = Non
         while store.exists(CLAIMED, rid):  # same name and bytes within one microsecond
             moment = moment.replace(microsecond=(moment.microsecond + 1) % 1_000_000)
             rid = new_receipt_id(moment, name, sha)
-        claim = Claim(rid, name, sha, size, moment.astimezone(UTC).isoformat(), link)
+        special = store.special_kind(INBOX, name)
+        claim = Claim(rid, name, sha, size, moment.astimezone(UTC).isoformat(), link, special)
         store.write_json(claim.to_json_dict(), CLAIMED, rid, CLAIM_FILE)
         store.move((INBOX, name), (CLAIMED, rid, ORIGINAL))
         claimed += 1
@@ -286,6 +320,7 @@ def _read_claim(store: SubmissionStore, rid: str) -> Claim:
         bytes=int(data["bytes"]),
         received_at=str(data["received_at"]),
         symlink=bool(data.get("symlink", False)),
+        special=data.get("special") if isinstance(data.get("special"), str) else None,
     )
 
 
@@ -345,7 +380,7 @@ def process_claims(
 
 
 def _received(store: SubmissionStore, claim: Claim, max_bytes: int) -> Received:
-    if claim.symlink:
+    if claim.symlink or claim.special:
         return Received(claim.file_name, b"", size=None)
     data = store.read_bytes(CLAIMED, claim.receipt_id, ORIGINAL, limit=max_bytes + 1)
     return Received(claim.file_name, data, size=claim.bytes)
@@ -408,6 +443,20 @@ def _file_rejected(store: SubmissionStore, claim: Claim, verdict: Verdict, batch
                 "send the file itself, not a link to it",
                 "error",
                 "file.symlink",
+            )
+        ]
+        verdict.problems = problems
+    if claim.special:
+        problems = [
+            Problem(
+                claim.file_name,
+                "(file)",
+                "",
+                "a regular file",
+                claim.special,
+                "send the file itself (its bytes), not a pipe, socket or device",
+                "error",
+                "file.special",
             )
         ]
         verdict.problems = problems
@@ -481,11 +530,48 @@ def intake_context(settings: Any, today: date | None = None) -> Context:
     )
 
 
+@contextmanager
+def _disk_guard(settings: Any) -> Iterator[None]:
+    """A full disk while filing becomes one line naming where (every write is whole: a temporary
+    file is removed when its write fails, so nothing half-written is left to read)."""
+    from transforms.duck import Limits, resource_errors
+
+    where = Path(FsLocation(settings.submissions).local_path() or Path(tempfile.gettempdir()))
+    with resource_errors(
+        "intake",
+        Limits(),
+        where,
+        memory_setting="PWC_MEMORY_LIMIT",
+        disk_setting="free space in the submissions root",
+    ):
+        yield
+
+
+def sweep_debris(store: SubmissionStore, older_than: float = 600.0) -> int:
+    """Remove temporary files (``.tmp-*``) a crashed or killed writer left, once they are older than
+    ``older_than`` seconds (a running intake's own temporary file is younger). Returns how many."""
+    if not store.local:
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for dirpath, _, filenames in os.walk(store.path()):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if name.startswith(TMP_PREFIX) and os.lstat(path).st_mtime < cutoff:
+                os.unlink(path)
+                removed += 1
+    return removed
+
+
 def run_intake(settings: Any, today: date | None = None) -> IntakeReport:
     """Claim, validate and file every inbox file, then rebuild status.json (what the DAG's tasks do)."""
-    import time
+    with _disk_guard(settings):
+        return _run_intake(settings, today)
 
+
+def _run_intake(settings: Any, today: date | None = None) -> IntakeReport:
     store = SubmissionStore(settings.submissions)
+    sweep_debris(store)
     started = time.perf_counter()
     claimed, recovered = claim_inbox(store)
     claim_seconds = time.perf_counter() - started
@@ -505,7 +591,10 @@ def run_intake(settings: Any, today: date | None = None) -> IntakeReport:
 
 def claim_step(settings: Any) -> dict[str, int]:
     """Task 1: recover half-made claims, then claim every inbox file."""
-    claimed, recovered = claim_inbox(SubmissionStore(settings.submissions))
+    store = SubmissionStore(settings.submissions)
+    with _disk_guard(settings):
+        sweep_debris(store)
+        claimed, recovered = claim_inbox(store)
     log.info("claimed %d inbox file(s), repaired %d claim(s)", claimed, recovered)
     return {"claimed": claimed, "recovered_claims": recovered}
 
@@ -515,7 +604,8 @@ def process_step(settings: Any, today: date | None = None) -> dict[str, Any]:
     store = SubmissionStore(settings.submissions)
     if not pending_claims(store):
         return IntakeReport().to_json_dict()
-    report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
+    with _disk_guard(settings):
+        report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
     log.info(
         "accepted %d, duplicates %d, rejected %d (compared with release %s)",
         report.accepted,
@@ -528,4 +618,5 @@ def process_step(settings: Any, today: date | None = None) -> dict[str, Any]:
 
 def status_step(settings: Any) -> dict[str, int]:
     """Task 3: rebuild status.json from the receipts."""
-    return dict(write_status(SubmissionStore(settings.submissions))["counts"])
+    with _disk_guard(settings):
+        return dict(write_status(SubmissionStore(settings.submissions))["counts"])

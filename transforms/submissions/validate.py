@@ -165,6 +165,8 @@ def received_from_paths(paths: Sequence[Path], max_bytes: int) -> list[Received]
             files += [(p.relative_to(path).as_posix(), p) for p in found]
         elif path.is_file():
             files.append((path.name if path.is_absolute() else path.as_posix(), path))
+        elif path.exists():
+            raise PwcError(f"{path}: not a regular file (a pipe, socket or device); give the file itself")
         else:
             raise PwcError(f"{path}: no such file or directory")
     if not files:
