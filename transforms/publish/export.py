@@ -31,6 +31,7 @@ from transforms.publish.manifest import (
     write_bytes_atomic,
     write_sha256sums,
 )
+from transforms.site.index import build_site_index
 
 ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"
 LICENSE_TEXT = resources.files("transforms.publish") / "templates" / "CC-BY-SA-4.0.txt"
@@ -112,6 +113,7 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: st
                     f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {sql_literal(col.description)}"
                 )
         create_views(con)
+        build_site_index(con)
         info = {
             "release_id": release_id,
             "schema_version": SCHEMA_VERSION,

@@ -1,0 +1,77 @@
+-- site_paper_pages: one row per paper with results or code, holding what its page lists besides
+-- the paper itself (tasks, Results table rows, code links, related papers), so a paper page is
+-- two point reads. Sorted by paper.
+-- Related papers: papers with results in any of the paper's tasks, newest first (8). A task's 9
+-- newest papers are enough candidates: without the paper itself, 8 remain from every task.
+WITH paper_tasks AS (
+    SELECT paper_id, task_id, any_value(task) AS task, count(*) AS results
+    FROM site_results
+    WHERE paper_id IS NOT NULL
+    GROUP BY paper_id, task_id
+),
+
+tasks AS (
+    SELECT paper_id, list({'task_id': task_id, 'task': task} ORDER BY results DESC, task) AS tasks
+    FROM paper_tasks
+    GROUP BY paper_id
+),
+
+results AS (
+    SELECT
+        paper_id,
+        list({
+            'task_id': task_id, 'task': task, 'dataset_id': dataset_id, 'dataset': dataset,
+            'metric_id': metric_id, 'metric': metric, 'value': value, 'value_raw': value_raw,
+            'value_flag': value_flag, 'model_id': model_id, 'model': model, 'rank': rank,
+            'is_conflict': is_conflict
+        } ORDER BY position) AS results
+    FROM site_paper_results
+    GROUP BY paper_id
+),
+
+code AS (
+    SELECT
+        paper_id,
+        list({
+            'repo_url': repo_url, 'repo_name': repo_name, 'is_official': is_official, 'framework': framework
+        } ORDER BY position) AS code
+    FROM site_code_links
+    GROUP BY paper_id
+),
+
+task_newest AS (
+    SELECT task_id, paper_id, title, published
+    FROM site_task_papers
+    QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY published DESC NULLS LAST, paper_id) <= 9
+),
+
+candidates AS (
+    SELECT DISTINCT pt.paper_id, tn.paper_id AS related_id, tn.title, tn.published
+    FROM paper_tasks AS pt
+    JOIN task_newest AS tn ON tn.task_id = pt.task_id AND tn.paper_id <> pt.paper_id
+),
+
+related AS (
+    SELECT
+        paper_id,
+        list({'paper_id': related_id, 'title': title, 'published': published}
+            ORDER BY published DESC NULLS LAST, related_id)[:8] AS related
+    FROM candidates
+    GROUP BY paper_id
+),
+
+final AS (
+    SELECT
+        paper_id,
+        coalesce(tasks.tasks, []) AS tasks,
+        coalesce(results.results, []) AS results,
+        coalesce(code.code, []) AS code,
+        coalesce(related.related, []) AS related
+    FROM tasks
+    FULL JOIN results USING (paper_id)
+    FULL JOIN code USING (paper_id)
+    FULL JOIN related USING (paper_id)
+)
+
+SELECT * FROM final
+ORDER BY paper_id
