@@ -70,8 +70,7 @@ class OpenRelease:
         cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
         if cur is None:
             with self._lock:
-                cur = self.con.cursor()
-            cur.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
+                cur = new_cursor(self.con)
             self._local.cursor = cur
         return cur
 
@@ -104,6 +103,13 @@ class OpenRelease:
 
     def close(self) -> None:
         self.con.close()
+
+
+def new_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` that reads the site index (memory) first, then the release's tables."""
+    cur = con.cursor()
+    cur.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
+    return cur
 
 
 def check_schema(release_id: str, schema_version: str) -> None:
