@@ -390,6 +390,10 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
             return RedirectResponse(path, status_code=303)
         return RedirectResponse(f"/r/{quote(release, safe='')}{path}", status_code=303)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         return JSONResponse({"ok": True, "release": opened.default.release_id})

@@ -3,11 +3,26 @@
 -- two point reads. Sorted by paper.
 -- Related papers: papers with results in any of the paper's tasks, newest first (8). A task's 9
 -- newest papers are enough candidates: without the paper itself, 8 remain from every task.
-WITH paper_tasks AS (
+WITH shown_tasks AS (
+    SELECT paper_id, task_id, any_value(task) AS task, count(*) AS results
+    FROM site_paper_results
+    GROUP BY paper_id, task_id
+),
+
+all_tasks AS (
     SELECT paper_id, task_id, any_value(task) AS task, count(*) AS results
     FROM site_results
     WHERE paper_id IS NOT NULL
     GROUP BY paper_id, task_id
+),
+
+-- A paper's tasks: those of its Results table (what the seed pages list), else, for a paper
+-- whose results come only from the community leaderboard files, those of all its results.
+paper_tasks AS (
+    SELECT * FROM shown_tasks
+    UNION ALL
+    SELECT * FROM all_tasks AS a
+    WHERE NOT EXISTS (SELECT 1 FROM shown_tasks AS s WHERE s.paper_id = a.paper_id)
 ),
 
 tasks AS (
