@@ -356,6 +356,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit of the server, e.g. 512MB [default: 512MB].")
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="DuckDB threads per query [default: 1: pages are small queries]."),
+    ] = None,
 ) -> None:
     """Serve the Papers With Code 2 site over one release, read-only (http://127.0.0.1:8000/).
 
@@ -380,8 +387,8 @@ def serve(
             cache_dir=Path(settings.work) / "site-cache"
             if "://" not in settings.work
             else ServeConfig().cache_dir,
-            memory_limit=settings.memory_limit,
-            threads=settings.threads,
+            memory_limit=memory_limit or ServeConfig.memory_limit,
+            threads=threads or ServeConfig.threads,
         )
         run_server(config, host=host, port=port, access_log=access_log)
     except PwcError as exc:

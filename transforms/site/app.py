@@ -135,6 +135,7 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
     Opening verifies the default release and refuses a corrupt or stale one (PwcError).
     """
     opened = releases or Releases(config)
+    search_docs(opened.default)  # loaded now: the first search is not the one that waits for it
     env = Environment(
         loader=FileSystemLoader(str(SITE_DIR / "templates")),
         autoescape=select_autoescape(["html"], default=True),
@@ -289,11 +290,16 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
             raise PageError(400, "Bad search", f"kind: expected one of {', '.join(KINDS)}, found {kind!r}")
         page = max(1, page)
         limit = data.PAGE_SIZE if kind else PER_KIND
-        found = (
-            search(release.cursor(), q, kind=kind or None, limit=limit, offset=(page - 1) * limit)
-            if q
-            else None
-        )
+        found = None
+        if q:
+            found = search(
+                release.cursor(),
+                q,
+                docs=search_docs(release),
+                kind=kind or None,
+                limit=limit,
+                offset=(page - 1) * limit,
+            )
         pages = math.ceil(found.kinds[kind].total / limit) if found and kind else 1
         return render(
             request,
@@ -473,6 +479,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def search_docs(release: OpenRelease) -> Any:
+    """The release's search documents in memory (loaded once)."""
+    from transforms.site.search import Docs
+
+    return release.once("search_docs", lambda: Docs(release.cursor()))
 
 
 def _check_upload(releases: Releases, config: ServeConfig, name: str, head: bytes, size: int) -> Any:

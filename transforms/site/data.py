@@ -7,6 +7,7 @@ HTTP or HTML: :mod:`transforms.site.app` turns these dicts into pages.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -77,11 +78,20 @@ def resolve(cur: duckdb.DuckDBPyConnection, entity_id: str) -> Moved | None:
 
 
 def paper_page(cur: duckdb.DuckDBPyConnection, paper_id: str) -> dict[str, Any] | None:
-    paper = one(cur, "paper", id=paper_id)
-    if paper is None:
+    """The paper, its tasks, Results rows, code links and related papers (see site_paper_pages)."""
+    found = cur.execute(sql("paper"), {"id": paper_id}).fetchone()
+    if found is None:
         return None
-    extras = one(cur, "paper_extras", id=paper_id) or {"tasks": [], "results": [], "code": [], "related": []}
-    return {"paper": paper, **extras}
+    rowid, text = found
+    page: dict[str, Any] = json.loads(text)
+    row = cur.execute(sql("paper_abstract"), {"rowid": rowid}).fetchone()
+    if row is not None and row[0] == paper_id:
+        abstract = row[1]
+    else:  # the row number does not hold in this copy: read it by id
+        by_id = cur.execute(sql("paper_abstract_by_id"), {"id": paper_id}).fetchone()
+        abstract = by_id[0] if by_id else None
+    page["paper"]["abstract"] = abstract
+    return page
 
 
 def board_page(

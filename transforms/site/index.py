@@ -82,12 +82,13 @@ def build_site_index(con: duckdb.DuckDBPyConnection, *, temporary_macro: bool = 
 
 
 def has_site_index(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
-    """Whether database ``catalog`` holds a site index of the current :data:`FORMAT`."""
+    """Whether database ``catalog`` holds every site table, of the current :data:`FORMAT`."""
+    wanted = [*SITE_TABLES, INFO_TABLE]
     found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
-        [catalog, INFO_TABLE],
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND list_contains(?, table_name)",
+        [catalog, wanted],
     ).fetchone()
-    if not found or not found[0]:
+    if not found or found[0] != len(wanted):
         return False
     row = con.execute(
         f"SELECT value FROM {quote_ident(catalog)}.main.{INFO_TABLE} WHERE key = 'format'"

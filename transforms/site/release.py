@@ -18,6 +18,7 @@ Nothing is ever written into a release directory: DuckDB spills to a temporary d
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import threading
 import time
@@ -140,7 +141,10 @@ def open_duckdb(path: Path, release_id: str, limits: Limits) -> tuple[duckdb.Duc
         con.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
         built = False
         if not has_site_index(con, RELEASE_CATALOG):
-            build_site_index(con, temporary_macro=False)  # into memory.main: the file is never written
+            # Into memory.main: the release file is never written. Every core for this one-off.
+            con.execute(f"SET threads = {max(limits.threads, os.cpu_count() or 1)}")
+            build_site_index(con, temporary_macro=False)
+            con.execute(f"SET threads = {int(limits.threads)}")
             built = True
         else:
             con.execute(tokens_macro_sql(temporary=False))
@@ -158,7 +162,7 @@ def _limits(memory_limit: str, threads: int, spill_root: Path) -> Limits:
 
 
 def open_release_dir(
-    directory: Path, *, memory_limit: str = "1GB", threads: int = 2, spill_root: Path | None = None
+    directory: Path, *, memory_limit: str = "512MB", threads: int = 1, spill_root: Path | None = None
 ) -> OpenRelease:
     """Verify and open a release directory (one downloaded with ``pwc-archive release download``)."""
     from transforms.client.verify import verify_release_or_raise
@@ -178,8 +182,8 @@ def open_store_release(
     release: str,
     *,
     cache_dir: Path,
-    memory_limit: str = "1GB",
-    threads: int = 2,
+    memory_limit: str = "512MB",
+    threads: int = 1,
     spill_root: Path | None = None,
 ) -> OpenRelease:
     """Resolve ``release`` (an id or ``latest``) in ``store``, verify it and open it."""
@@ -222,8 +226,11 @@ class ServeConfig:
     expectations: Path | None = None
     max_submission_bytes: int = 2_000_000
     cache_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "pwc-site-cache")
-    memory_limit: str = "1GB"
-    threads: int = 2
+    memory_limit: str = "512MB"
+    """DuckDB's buffer pool for every open release (the OS page cache holds the rest of the file)."""
+    threads: int = 1
+    """DuckDB threads per query: each page is a few small queries, and concurrent requests already
+    use every core; more threads only add scheduling to each query."""
     max_open_releases: int = 3
     """Releases kept open at once (the default one always is); the least recently used closes."""
 

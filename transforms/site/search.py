@@ -5,6 +5,11 @@ and the names it should find are cut alike). Every token must match; the last on
 as a prefix (``transf`` finds Transformer) once it has 3 characters, the way a search box is
 typed. Results come grouped by kind (tasks, datasets, models, papers), each kind ranked by how
 many tokens matched exactly, then by how many results the thing has.
+
+The ranking runs in DuckDB over ``site_search_terms`` (sorted by token: each token is one range).
+The documents' names are held in memory as Arrow columns (:class:`Docs`, loaded once per
+release): a page of hits is scattered over the whole table, and DuckDB would decode a block of
+2,048 rows for each of them.
 """
 
 from __future__ import annotations
@@ -66,10 +71,34 @@ def _prefix_end(term: str) -> str:
     return term[:-1] + chr(ord(term[-1]) + 1)
 
 
+class Docs:
+    """``site_search_docs`` in memory, by doc number (doc n is row n - 1): Arrow columns."""
+
+    COLUMNS = ("kind", "id", "name", "detail", "popularity")
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        table = cur.execute(
+            "SELECT doc, kind, id, name, detail, popularity FROM site_search_docs ORDER BY doc"
+        ).fetch_arrow_table()
+        docs = table.column("doc")
+        if len(docs) and (docs[0].as_py() != 1 or docs[-1].as_py() != len(docs)):
+            raise ValueError("site_search_docs: expected doc numbers 1..n without gaps")
+        self.table = table.select(list(self.COLUMNS))
+
+    def entries(self, docs: list[int]) -> list[dict[str, Any]]:
+        """The documents ``docs`` (doc numbers), in that order."""
+        import pyarrow as pa
+
+        picked = self.table.take(pa.array([d - 1 for d in docs], type=pa.int64()))
+        rows: list[dict[str, Any]] = picked.to_pylist()
+        return rows
+
+
 def search(
     cur: duckdb.DuckDBPyConnection,
     query: str,
     *,
+    docs: Docs,
     kind: str | None = None,
     limit: int = PER_KIND,
     offset: int = 0,
@@ -81,37 +110,29 @@ def search(
         return result
     branches: list[str] = []
     params: dict[str, Any] = {"terms": len(terms), "offset": offset, "limit": limit}
+    kind_filter = " AND kind = $kind" if kind else ""
     for i, term in enumerate(terms):
         params[f"t{i}"] = term
         if i == len(terms) - 1 and len(term) >= PREFIX_MIN:
+            # A prefix range: one row per doc, exact when one of its tokens is the term itself.
             params[f"e{i}"] = _prefix_end(term)
-            where = f"term >= $t{i} AND term < $e{i}"
+            branches.append(
+                f"SELECT {i} AS i, doc, any_value(kind) AS kind, any_value(popularity) AS popularity, "
+                f"bool_or(term = $t{i}) AS exact FROM site_search_terms "
+                f"WHERE term >= $t{i} AND term < $e{i}{kind_filter} GROUP BY doc"
+            )
         else:
-            where = f"term = $t{i}"
-        kind_filter = " AND kind = $kind" if kind else ""
-        branches.append(
-            f"SELECT {i} AS i, doc, kind, popularity, term = $t{i} AS exact "
-            f"FROM site_search_terms WHERE {where}{kind_filter}"
-        )
+            branches.append(
+                f"SELECT {i} AS i, doc, kind, popularity, true AS exact "
+                f"FROM site_search_terms WHERE term = $t{i}{kind_filter}"
+            )
     if kind:
         params["kind"] = kind
     text = _template().replace("$branches", "\n    UNION ALL\n    ".join(branches))
-    docs: list[int] = []
-    for found_kind, total, page_docs in cur.execute(text, params).fetchall():
+    page_docs: list[int] = []
+    for found_kind, total, kind_docs in cur.execute(text, params).fetchall():
         result.kinds[found_kind].total = int(total)
-        docs.extend(page_docs or [])
-    if docs:
-        by_doc = {
-            row[0]: row
-            for row in cur.execute(
-                "SELECT doc, kind, id, name, detail, popularity FROM site_search_docs "
-                "WHERE doc IN (SELECT unnest($docs))",
-                {"docs": docs},
-            ).fetchall()
-        }
-        for doc in docs:  # in rank order
-            _, k, entity_id, name, detail, popularity = by_doc[doc]
-            result.kinds[k].entries.append(
-                {"kind": k, "id": entity_id, "name": name, "detail": detail, "popularity": popularity}
-            )
+        page_docs.extend(kind_docs or [])
+    for entry in docs.entries(page_docs):  # in rank order
+        result.kinds[entry["kind"]].entries.append(entry)
     return result

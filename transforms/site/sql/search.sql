@@ -5,12 +5,13 @@ WITH hits AS (
     $branches
 ),
 
+-- Each branch gives a doc at most once, so a doc with every token has $terms rows.
 per_doc AS (
     SELECT doc, any_value(kind) AS kind, any_value(popularity) AS popularity,
-        count(DISTINCT i) FILTER (WHERE exact) AS exact
+        count(*) FILTER (WHERE exact) AS exact
     FROM hits
     GROUP BY doc
-    HAVING count(DISTINCT i) = $terms
+    HAVING count(*) = $terms
 ),
 
 ranked AS (

@@ -1,6 +1,8 @@
--- site_paper_pages: one row per paper with results or code, holding what its page lists besides
--- the paper itself (tasks, Results table rows, code links, related papers), so a paper page is
--- two point reads. Sorted by paper.
+-- site_paper_pages: one row per paper: everything its page shows but the abstract, as one JSON
+-- text (the paper's title, authors, date, proceeding and links, its tasks, Results table rows,
+-- code links and related papers), and the abstract's row in `papers` (papers_rowid). A paper
+-- page is then two point reads of one string each: nested lists or the wide papers row would
+-- cost a decoded block of 2,048 of them per read. Sorted by paper.
 -- Related papers: papers with results in any of the paper's tasks, newest first (8). A task's 9
 -- newest papers are enough candidates: without the paper itself, 8 remain from every task.
 WITH shown_tasks AS (
@@ -77,15 +79,24 @@ related AS (
 
 final AS (
     SELECT
-        paper_id,
-        coalesce(tasks.tasks, []) AS tasks,
-        coalesce(results.results, []) AS results,
-        coalesce(code.code, []) AS code,
-        coalesce(related.related, []) AS related
-    FROM tasks
-    FULL JOIN results USING (paper_id)
-    FULL JOIN code USING (paper_id)
-    FULL JOIN related USING (paper_id)
+        p.paper_id,
+        p.rowid AS papers_rowid,
+        CAST(to_json({
+            'paper': {
+                'paper_id': p.paper_id, 'arxiv_id': p.arxiv_id, 'title': p.title, 'authors': p.authors,
+                'published': CAST(p.published AS VARCHAR), 'url_abs': p.url_abs, 'url_pdf': p.url_pdf,
+                'proceeding': p.proceeding
+            },
+            'tasks': coalesce(tasks.tasks, []),
+            'results': coalesce(results.results, []),
+            'code': coalesce(code.code, []),
+            'related': coalesce(related.related, [])
+        }) AS VARCHAR) AS page
+    FROM papers AS p
+    LEFT JOIN tasks USING (paper_id)
+    LEFT JOIN results USING (paper_id)
+    LEFT JOIN code USING (paper_id)
+    LEFT JOIN related USING (paper_id)
 )
 
 SELECT * FROM final

@@ -1,4 +1,4 @@
--- One paper (papers is sorted by paper_id: a point read).
-SELECT paper_id, arxiv_id, title, abstract, authors, published, url_abs, url_pdf, pwc_url, proceeding
-FROM papers
+-- One paper page's data but the abstract (see sql/index/site_paper_pages.sql), as JSON text.
+SELECT papers_rowid, page
+FROM site_paper_pages
 WHERE paper_id = $id
