@@ -510,7 +510,7 @@ def test_a_release_from_before_the_site_index_gets_it_built_at_start(
     from transforms.duck import Limits
     from transforms.site import data
     from transforms.site.index import INFO_TABLE, SITE_TABLES
-    from transforms.site.release import new_cursor, open_duckdb
+    from transforms.site.release import OpenRelease, open_duckdb
 
     older = tmp_path / "pwc.duckdb"
     shutil.copy(sample_release.release_dir / "pwc.duckdb", older)
@@ -521,7 +521,7 @@ def test_a_release_from_before_the_site_index_gets_it_built_at_start(
     try:
         assert built
         pid = paper_id(db, "1611.01462")
-        page = data.paper_page(new_cursor(con), pid)
+        page = data.paper_page(OpenRelease("older", None, {}, con, built, 0.0), pid)
         assert page is not None
         assert [(r["dataset"], r["metric"], r["model"]) for r in page["results"]] == [
             (d, m, mo) for _, d, m, _, mo in seed_rows("1611.01462")

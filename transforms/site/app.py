@@ -135,7 +135,9 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
     Opening verifies the default release and refuses a corrupt or stale one (PwcError).
     """
     opened = releases or Releases(config)
-    search_docs(opened.default)  # loaded now: the first search is not the one that waits for it
+    # Loaded now, not by the first requests: the search documents and the row indexes.
+    search_docs(opened.default)
+    data.warm(opened.default)
     env = Environment(
         loader=FileSystemLoader(str(SITE_DIR / "templates")),
         autoescape=select_autoescape(["html"], default=True),
@@ -207,7 +209,7 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
     @router.get("/paper/{paper_id}/{slug}", response_class=HTMLResponse)
     def paper(request: Request, paper_id: str, slug: str = "") -> Response:
         release, urls = release_of(request)
-        page = data.paper_page(release.cursor(), paper_id) if data.ID_PATTERN.match(paper_id) else None
+        page = data.paper_page(release, paper_id) if data.ID_PATTERN.match(paper_id) else None
         if page is None:
             return moved_or_missing(request, "paper", paper_id, urls.paper)
         return render(request, "paper.html", _release=(release, urls), **page)
@@ -233,7 +235,7 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
     def board(request: Request, task_id: str, dataset_id: str, metric_id: str, slug: str = "") -> Response:
         release, urls = release_of(request)
         ids = (task_id, dataset_id, metric_id)
-        page = data.board_page(release.cursor(), *ids) if all(map(data.ID_PATTERN.match, ids)) else None
+        page = data.board_page(release, *ids) if all(map(data.ID_PATTERN.match, ids)) else None
         if page is None:
             cur = release.cursor()
             current = []

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from transforms.site.release import OpenRelease
+from transforms.site.rows import KeyIndex
 
 PAGES_SQL = Path(str(resources.files("transforms.site") / "sql" / "pages"))
 PAGE_SIZE = 50
@@ -77,31 +78,109 @@ def resolve(cur: duckdb.DuckDBPyConnection, entity_id: str) -> Moved | None:
 # --------------------------------------------------------------------------- pages
 
 
-def paper_page(cur: duckdb.DuckDBPyConnection, paper_id: str) -> dict[str, Any] | None:
+# --------------------------------------------------------------------------- row indexes
+
+INDEXED = {
+    "papers": ("papers", ("paper_id",)),
+    "paper_pages": ("site_paper_pages", ("paper_id",)),
+    "boards": ("site_boards", ("task_id", "dataset_id")),
+    "board_rows": ("site_results", ("task_id", "dataset_id", "metric_id")),
+}
+"""Row indexes a release keeps in memory (rows.py): name -> (table, key columns)."""
+
+
+def key_index(release: OpenRelease, name: str) -> KeyIndex | None:
+    """The release's row index ``name`` (built once); None when the table is not sorted by its key."""
+
+    def build() -> KeyIndex | None:
+        table, columns = INDEXED[name]
+        try:
+            return KeyIndex(release.cursor(), table, columns)
+        except ValueError:
+            return None
+
+    found: KeyIndex | None = release.once(f"index:{name}", build)
+    return found
+
+
+def warm(release: OpenRelease) -> None:
+    """Build every row index now (at start), not in the first requests."""
+    for name in INDEXED:
+        key_index(release, name)
+
+
+def _read(
+    release: OpenRelease, index: str, key: tuple[str, ...], by_row: str, by_key: str, **params: Any
+) -> list[dict[str, Any]]:
+    """The rows of ``key``: by row numbers when the index has it (checked against the key), else
+    by key. [] when the key is not in the table."""
+    cur = release.cursor()
+    idx = key_index(release, index)
+    if idx is not None:
+        where = idx.find(*key)
+        if where is None:
+            return []
+        first, count = where
+        found = rows(cur, by_row, first=first, last=first + count - 1)
+        _, columns = INDEXED[index]
+        if len(found) == count and all(tuple(r[c] for c in columns) == key for r in found):
+            return found
+    return rows(cur, by_key, **params)
+
+
+RESULT_FIELDS = (
+    "task_id", "task", "dataset_id", "dataset", "metric_id", "metric", "value", "value_raw", "value_flag",
+    "model_id", "model", "is_conflict",
+)  # fmt: skip
+CODE_FIELDS = ("repo_url", "repo_name", "is_official", "framework")
+RELATED_FIELDS = ("paper_id", "title", "published")
+TASK_FIELDS = ("task_id", "task")
+
+
+def paper_page(release: OpenRelease, paper_id: str) -> dict[str, Any] | None:
     """The paper, its tasks, Results rows, code links and related papers (see site_paper_pages)."""
-    found = cur.execute(sql("paper"), {"id": paper_id}).fetchone()
-    if found is None:
+    found = _read(release, "papers", (paper_id,), "paper", "paper_by_id", id=paper_id)
+    if not found:
         return None
-    rowid, text = found
-    page: dict[str, Any] = json.loads(text)
-    row = cur.execute(sql("paper_abstract"), {"rowid": rowid}).fetchone()
-    if row is not None and row[0] == paper_id:
-        abstract = row[1]
-    else:  # the row number does not hold in this copy: read it by id
-        by_id = cur.execute(sql("paper_abstract_by_id"), {"id": paper_id}).fetchone()
-        abstract = by_id[0] if by_id else None
-    page["paper"]["abstract"] = abstract
-    return page
+    lists = _read(release, "paper_pages", (paper_id,), "paper_lists", "paper_lists_by_id", id=paper_id)
+    page = json.loads(lists[0]["page"]) if lists else {}
+
+    def records(key: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [dict(zip(fields, row, strict=True)) for row in page.get(key, [])]
+
+    return {
+        "paper": found[0],
+        "tasks": records("tasks", TASK_FIELDS),
+        "results": records("results", RESULT_FIELDS),
+        "code": records("code", CODE_FIELDS),
+        "related": records("related", RELATED_FIELDS),
+    }
 
 
-def board_page(
-    cur: duckdb.DuckDBPyConnection, task_id: str, dataset_id: str, metric_id: str
-) -> dict[str, Any] | None:
-    metrics = rows(cur, "board_metrics", task=task_id, dataset=dataset_id)
+def board_page(release: OpenRelease, task_id: str, dataset_id: str, metric_id: str) -> dict[str, Any] | None:
+    """A leaderboard: its summary, its metrics (tabs), its rows ranked, and its chart's data."""
+    metrics = _read(
+        release,
+        "boards",
+        (task_id, dataset_id),
+        "board_metrics_rows",
+        "board_metrics",
+        task=task_id,
+        dataset=dataset_id,
+    )
     board = next((m for m in metrics if m["metric_id"] == metric_id), None)
     if board is None:
         return None
-    entries = rows(cur, "board_rows", task=task_id, dataset=dataset_id, metric=metric_id)
+    entries = _read(
+        release,
+        "board_rows",
+        (task_id, dataset_id, metric_id),
+        "board_rows_range",
+        "board_rows",
+        task=task_id,
+        dataset=dataset_id,
+        metric=metric_id,
+    )
     return {
         "board": board,
         "rows": entries,

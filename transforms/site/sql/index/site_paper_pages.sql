@@ -1,10 +1,10 @@
--- site_paper_pages: one row per paper: everything its page shows but the abstract, as one JSON
--- text (the paper's title, authors, date, proceeding and links, its tasks, Results table rows,
--- code links and related papers), and the abstract's row in `papers` (papers_rowid). A paper
--- page is then two point reads of one string each: nested lists or the wide papers row would
--- cost a decoded block of 2,048 of them per read. Sorted by paper.
--- Related papers: papers with results in any of the paper's tasks, newest first (8). A task's 9
--- newest papers are enough candidates: without the paper itself, 8 remain from every task.
+-- site_paper_pages: one row per paper that has results, code or related papers, holding what
+-- its page lists besides the paper itself, as one JSON text: {"tasks": [[task_id, task]],
+-- "results": [[task_id, task, dataset_id, dataset, metric_id, metric, value, value_raw,
+-- value_flag, model_id, model, is_conflict]], "code": [[repo_url, repo_name, is_official,
+-- framework]], "related": [[paper_id, title, published]]} (rows as arrays: the keys would be
+-- most of the bytes). One string per page: nested lists would decode a block of 2,048 of them
+-- per read. Sorted by paper, as papers is.
 WITH shown_tasks AS (
     SELECT paper_id, task_id, any_value(task) AS task, count(*) AS results
     FROM site_paper_results
@@ -28,7 +28,7 @@ paper_tasks AS (
 ),
 
 tasks AS (
-    SELECT paper_id, list({'task_id': task_id, 'task': task} ORDER BY results DESC, task) AS tasks
+    SELECT paper_id, list(json_array(task_id, task) ORDER BY results DESC, task) AS tasks
     FROM paper_tasks
     GROUP BY paper_id
 ),
@@ -36,12 +36,10 @@ tasks AS (
 results AS (
     SELECT
         paper_id,
-        list({
-            'task_id': task_id, 'task': task, 'dataset_id': dataset_id, 'dataset': dataset,
-            'metric_id': metric_id, 'metric': metric, 'value': value, 'value_raw': value_raw,
-            'value_flag': value_flag, 'model_id': model_id, 'model': model, 'rank': rank,
-            'is_conflict': is_conflict
-        } ORDER BY position) AS results
+        list(json_array(
+            task_id, task, dataset_id, dataset, metric_id, metric, value,
+            CASE WHEN value IS NULL THEN value_raw END, value_flag, model_id, model, is_conflict
+        ) ORDER BY position) AS results
     FROM site_paper_results
     GROUP BY paper_id
 ),
@@ -49,9 +47,7 @@ results AS (
 code AS (
     SELECT
         paper_id,
-        list({
-            'repo_url': repo_url, 'repo_name': repo_name, 'is_official': is_official, 'framework': framework
-        } ORDER BY position) AS code
+        list(json_array(repo_url, repo_name, is_official, framework) ORDER BY position) AS code
     FROM site_code_links
     GROUP BY paper_id
 ),
@@ -71,7 +67,7 @@ candidates AS (
 related AS (
     SELECT
         paper_id,
-        list({'paper_id': related_id, 'title': title, 'published': published}
+        list(json_array(related_id, title, CAST(published AS VARCHAR))
             ORDER BY published DESC NULLS LAST, related_id)[:8] AS related
     FROM candidates
     GROUP BY paper_id
@@ -79,24 +75,17 @@ related AS (
 
 final AS (
     SELECT
-        p.paper_id,
-        p.rowid AS papers_rowid,
+        paper_id,
         CAST(to_json({
-            'paper': {
-                'paper_id': p.paper_id, 'arxiv_id': p.arxiv_id, 'title': p.title, 'authors': p.authors,
-                'published': CAST(p.published AS VARCHAR), 'url_abs': p.url_abs, 'url_pdf': p.url_pdf,
-                'proceeding': p.proceeding
-            },
             'tasks': coalesce(tasks.tasks, []),
             'results': coalesce(results.results, []),
             'code': coalesce(code.code, []),
             'related': coalesce(related.related, [])
         }) AS VARCHAR) AS page
-    FROM papers AS p
-    LEFT JOIN tasks USING (paper_id)
-    LEFT JOIN results USING (paper_id)
-    LEFT JOIN code USING (paper_id)
-    LEFT JOIN related USING (paper_id)
+    FROM tasks
+    FULL JOIN results USING (paper_id)
+    FULL JOIN code USING (paper_id)
+    FULL JOIN related USING (paper_id)
 )
 
 SELECT * FROM final

@@ -1,4 +1,5 @@
--- One paper page's data but the abstract (see sql/index/site_paper_pages.sql), as JSON text.
-SELECT papers_rowid, page
-FROM site_paper_pages
-WHERE paper_id = $id
+-- One paper by its row number (rows.py); the caller checks paper_id.
+SELECT paper_id, arxiv_id, title, abstract, authors, CAST(published AS VARCHAR) AS published, url_abs, url_pdf,
+    proceeding
+FROM papers
+WHERE rowid BETWEEN $first AND $last
