@@ -218,6 +218,8 @@ def start_server(args: argparse.Namespace, port: int) -> tuple[subprocess.Popen[
         cmd += ["--memory-limit", args.memory_limit]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = started + 300
@@ -238,18 +240,49 @@ def start_server(args: argparse.Namespace, port: int) -> tuple[subprocess.Popen[
     raise SystemExit("error: the server did not answer within 300 s")
 
 
+def tree(pid: int) -> list[int]:
+    """The process and its descendants (the server and, with --workers, its worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of the server's processes so far (/proc/<pid>/stat)."""
+    total = 0.0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def peak_rss(pid: int) -> int:
-    """The process's peak resident set (VmHWM), bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise SystemExit("error: no VmHWM in /proc (Linux only)")
+    """Peak resident set (VmHWM) of the server, summed over its processes, bytes. (With worker
+    processes the sum of peaks is an upper bound: they need not peak at once.)"""
+    total = 0
+    for p in tree(pid):
+        try:
+            lines = Path(f"/proc/{p}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) * 1024 for line in lines if line.startswith("VmHWM:")), 0)
+    if not total:
+        raise SystemExit("error: no VmHWM in /proc (Linux only)")
+    return total
 
 
 # --------------------------------------------------------------------------- the clients
@@ -314,6 +347,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--memory-limit", help="the server's DuckDB memory limit [default: serve's]")
     parser.add_argument("--threads", type=int, help="the server's DuckDB threads [default: serve's]")
+    parser.add_argument("--workers", type=int, help="the server's worker processes [default: serve's]")
     parser.add_argument("--json", type=Path, help="also write every figure as JSON here")
     args = parser.parse_args()
     if args.scale is not None:
@@ -348,6 +382,7 @@ def main() -> int:
         "release": rid,
         "pwc_duckdb_bytes": db_path.stat().st_size,
         "clients": args.clients,
+        "server_workers": args.workers or 1,
         "requests_per_kind": args.requests,
         "startup_to_first_page_s": round(startup, 2),
         "server_peak_rss_bytes": rss,

@@ -363,6 +363,9 @@ def serve(
         int | None,
         typer.Option(min=1, help="DuckDB threads per query [default: 1: pages are small queries]."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes sharing the port (each opens the release).")
+    ] = 1,
 ) -> None:
     """Serve the Papers With Code 2 site over one release, read-only (http://127.0.0.1:8000/).
 
@@ -390,7 +393,7 @@ def serve(
             memory_limit=memory_limit or ServeConfig.memory_limit,
             threads=threads or ServeConfig.threads,
         )
-        run_server(config, host=host, port=port, access_log=access_log)
+        run_server(config, host=host, port=port, access_log=access_log, workers=workers)
     except PwcError as exc:
         _fail(exc)
 

@@ -162,13 +162,22 @@ def _limits(memory_limit: str, threads: int, spill_root: Path) -> Limits:
 
 
 def open_release_dir(
-    directory: Path, *, memory_limit: str = "512MB", threads: int = 1, spill_root: Path | None = None
+    directory: Path,
+    *,
+    memory_limit: str = "512MB",
+    threads: int = 1,
+    spill_root: Path | None = None,
+    verify: bool = True,
 ) -> OpenRelease:
-    """Verify and open a release directory (one downloaded with ``pwc-archive release download``)."""
+    """Verify and open a release directory (one downloaded with ``pwc-archive release download``).
+
+    ``verify=False`` only where this process's parent verified the same directory just before.
+    """
     from transforms.client.verify import verify_release_or_raise
 
     started = time.perf_counter()
-    verify_release_or_raise(directory)
+    if verify:
+        verify_release_or_raise(directory)
     manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     rid = str(manifest["release_id"])
     check_schema(rid, str(manifest.get("schema_version", "")))
@@ -185,8 +194,13 @@ def open_store_release(
     memory_limit: str = "512MB",
     threads: int = 1,
     spill_root: Path | None = None,
+    verify: bool = True,
 ) -> OpenRelease:
-    """Resolve ``release`` (an id or ``latest``) in ``store``, verify it and open it."""
+    """Resolve ``release`` (an id or ``latest``) in ``store``, verify it and open it.
+
+    ``verify=False`` skips re-hashing a local release's files, only where this process's parent
+    verified them just before (the manifest is still checked against the index).
+    """
     from transforms.client.download import fetch_release_file
     from transforms.client.store import find_release, read_manifest_bytes
     from transforms.client.verify import verify_release_or_raise
@@ -201,7 +215,8 @@ def open_store_release(
     local = None if "://" in store else Path(store) / rid
     files_url = None
     if local is not None:
-        verify_release_or_raise(local)
+        if verify:
+            verify_release_or_raise(local)
         path = local / DUCKDB_FILE
     else:
         path = fetch_release_file(store, rid, DUCKDB_FILE, cache_dir)
@@ -233,6 +248,24 @@ class ServeConfig:
     use every core; more threads only add scheduling to each query."""
     max_open_releases: int = 3
     """Releases kept open at once (the default one always is); the least recently used closes."""
+    verified: bool = False
+    """The default release was verified by a parent process just before (worker processes)."""
+
+    def to_json(self) -> str:
+        """This configuration as JSON (handed to worker processes)."""
+        import dataclasses
+
+        return json.dumps(
+            {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeConfig:
+        values = json.loads(text)
+        for key in ("release_dir", "expectations", "cache_dir"):
+            if values.get(key) is not None:
+                values[key] = Path(values[key])
+        return cls(**values)
 
 
 class Releases:
@@ -247,15 +280,16 @@ class Releases:
                 memory_limit=config.memory_limit,
                 threads=config.threads,
                 spill_root=self.spill_root,
+                verify=not config.verified,
             )
         else:
             assert config.store is not None
-            self.default = self._open(config.release)
+            self.default = self._open(config.release, verify=not config.verified)
         self._others: OrderedDict[str, OpenRelease] = OrderedDict()
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Lock] = {}
 
-    def _open(self, release: str) -> OpenRelease:
+    def _open(self, release: str, verify: bool = True) -> OpenRelease:
         assert self.config.store is not None
         return open_store_release(
             self.config.store,
@@ -264,6 +298,7 @@ class Releases:
             memory_limit=self.config.memory_limit,
             threads=self.config.threads,
             spill_root=self.spill_root,
+            verify=verify,
         )
 
     def listed(self) -> list[str]:
