@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -529,3 +530,33 @@ def test_a_release_from_before_the_site_index_gets_it_built_at_start(
     finally:
         con.close()
     assert not (tmp_path / "spill").exists() or not any((tmp_path / "spill").iterdir())
+
+
+def test_an_upload_is_received_accepted_then_published_in_the_next_release(
+    tiny_source: Path, tmp_path: Path
+) -> None:
+    from transforms.config import Settings
+    from transforms.submissions.intake import run_intake
+
+    store, submissions = tmp_path / "store", tmp_path / "submissions"
+    build(tiny_source, store, tmp_path / "work", "2026-04-01.0", submissions=str(submissions))
+    with live_site(site_config(store, submissions, tmp_path)) as live:
+        example = (ROOT / "docs" / "examples" / "submission.json").read_bytes()
+        resp = requests.post(f"{live.url}/submit", files={"file": ("results.json", example)}, timeout=300)
+        assert resp.status_code == 200, visible_text(resp.text)[:2000]
+        rid = resp.text.split('id="receipt-id">', 1)[1].split("<", 1)[0]
+        status = lambda: visible_text(requests.get(f"{live.url}/submit/{rid}", timeout=60).text)
+        assert "Received: waiting for the intake" in status()
+        run_intake(Settings.load(submissions=str(submissions), store=str(store), work=str(tmp_path / "w")))
+        assert "Accepted: it will be published in the next release" in status()
+        build(tiny_source, store, tmp_path / "work", "2026-04-02.0", submissions=str(submissions))
+        assert "Published in release 2026-04-02.0" in status()
+        page = requests.get(f"{live.url}/submit/{rid}", timeout=60).text
+        assert 'href="/r/2026-04-02.0/"' in page, "a link to the release that published it"
+
+
+def test_the_release_switcher_never_leaves_the_site(site: LiveSite) -> None:
+    for path in ("//evil.example/x", "/\\evil.example", "https://evil.example", "tasks"):
+        resp = get(site, f"/switch?path={quote(path, safe='')}", allow_redirects=False)
+        assert resp.status_code == 303 and resp.headers["location"] == "/", path
+    assert get(site, "/switch?path=/tasks", allow_redirects=False).headers["location"] == "/tasks"

@@ -392,8 +392,8 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
 
     @app.get("/switch")
     def switch(release: str = "", path: str = "/") -> Response:
-        if not path.startswith("/") or path.startswith("//"):
-            path = "/"
+        if not path.startswith("/") or path.startswith("//") or "\\" in path:
+            path = "/"  # only a path of this site, never another host (//host, /\\host)
         if not release or release == opened.default.release_id:
             return RedirectResponse(path, status_code=303)
         return RedirectResponse(f"/r/{quote(release, safe='')}{path}", status_code=303)
