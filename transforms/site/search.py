@@ -132,7 +132,7 @@ def search(
     page_docs: list[int] = []
     for found_kind, total, kind_docs in cur.execute(text, params).fetchall():
         result.kinds[found_kind].total = int(total)
-        page_docs.extend(kind_docs or [])
+        page_docs.extend((kind_docs or [])[offset:])
     for entry in docs.entries(page_docs):  # in rank order
         result.kinds[entry["kind"]].entries.append(entry)
     return result

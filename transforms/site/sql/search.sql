@@ -1,6 +1,6 @@
 -- A search: the branches placeholder below is replaced by one SELECT per query token (search.py), each reading one
 -- range of site_search_terms; a document matches when it has every token. Ranked by kind, then
--- by how many tokens matched exactly (not only as a prefix), then by popularity.
+-- by how many tokens matched exactly (not only as a prefix), then by popularity, then first indexed.
 WITH hits AS (
     $branches
 ),
@@ -14,12 +14,15 @@ per_doc AS (
     HAVING count(*) = $terms
 ),
 
-ranked AS (
-    SELECT doc, kind, count(*) OVER (PARTITION BY kind) AS kind_total,
-        row_number() OVER (PARTITION BY kind ORDER BY exact DESC, popularity DESC, doc) AS n
+-- Per kind: how many match, and the best $offset + $limit (top-n by aggregate: no sort of all
+-- matches, which a common word has by the hundred thousand).
+final AS (
+    SELECT
+        kind,
+        count(*) AS kind_total,
+        max_by(doc, {'exact': exact, 'popularity': popularity, 'first': -doc}, $offset + $limit) AS docs
     FROM per_doc
+    GROUP BY kind
 )
 
-SELECT kind, kind_total, list(doc ORDER BY n) FILTER (WHERE n > $offset AND n <= $offset + $limit) AS docs
-FROM ranked
-GROUP BY kind, kind_total
+SELECT kind, kind_total, docs FROM final
