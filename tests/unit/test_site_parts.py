@@ -101,3 +101,26 @@ def test_the_index_and_the_query_share_one_tokenizer() -> None:
     assert con.execute(
         "SELECT site_tokens('the of and'), site_tokens(NULL), site_tokens('class bus')"
     ).fetchone() == ([], [], ["class", "bus"])
+
+
+def test_a_key_index_finds_each_keys_rows_by_number_and_refuses_an_unsorted_table() -> None:
+    from transforms.site.rows import KeyIndex
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES ('a', 'x', 1), ('a', 'x', 2), ('a', 'y', 3), ('b', 'x', 4)) "
+        "v(k1, k2, n) ORDER BY k1, k2, n"
+    )
+    index = KeyIndex(con, "t", ("k1", "k2"))
+    assert len(index) == 3
+    assert (
+        index.find("a", "x") == (0, 2) and index.find("a", "y") == (2, 1) and index.find("b", "x") == (3, 1)
+    )
+    assert index.find("a") is None and index.find("c", "x") is None and index.find("é", "x") is None
+    first, count = index.find("a", "y")  # type: ignore[misc]
+    assert con.execute(
+        "SELECT n FROM t WHERE rowid BETWEEN ? AND ?", [first, first + count - 1]
+    ).fetchall() == [(3,)]
+    con.execute("CREATE TABLE u AS SELECT * FROM (VALUES ('a', 1), ('b', 2), ('a', 3)) v(k, n)")
+    with pytest.raises(ValueError, match="u: rows are not sorted by k"):
+        KeyIndex(con, "u", ("k",))

@@ -171,6 +171,8 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
         if request.path_params.get("release_id"):
             rel_path = rel_path.split("/", 3)[3] if rel_path.count("/") >= 3 else ""
             rel_path = "/" + rel_path
+        if request.url.query:
+            rel_path += "?" + request.url.query  # the switcher opens the same search in another release
         html = env.get_template(template).render(
             release=release,
             u=urls,
@@ -330,6 +332,8 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
             raise PageError(404, "No such file", f"{path!r} is not a file of release {release.release_id}.")
         if release.files_url:
             return RedirectResponse(f"{release.files_url}/{path}", status_code=302)
+        if path == "manifest.json" and release.directory is None:
+            return JSONResponse(release.manifest)  # checked against the store's index when opened
         if release.directory is None:
             raise PageError(404, "Not on this server", "This server holds only the release's pwc.duckdb.")
         return FileResponse(release.directory / path, filename=Path(path).name)
