@@ -144,6 +144,7 @@ def create_app(config: ServeConfig, releases: Releases | None = None) -> FastAPI
         finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates are package files: no stat() of each on every page
     )
     env.filters["value"] = fmt_value
     env.filters["markdown"] = _markdown()
@@ -499,15 +500,18 @@ def _check_upload(releases: Releases, config: ServeConfig, name: str, head: byte
 
     if config.submissions is None or config.expectations is None:
         raise PageError(404, "Submissions closed", "This server does not take submissions.")
-    return check_and_file(
-        name,
-        head,
-        size,
-        submissions=config.submissions,
-        expectations=config.expectations,
-        max_bytes=config.max_submission_bytes,
-        reference=_reference(releases, config),
-    )
+    try:
+        return check_and_file(
+            name,
+            head,
+            size,
+            submissions=config.submissions,
+            expectations=config.expectations,
+            max_bytes=config.max_submission_bytes,
+            reference=_reference(releases, config),
+        )
+    except PwcError as exc:  # the store or the submissions root cannot be read or written
+        raise PageError(503, "Submissions unavailable", f"Nothing was filed: {exc}") from None
 
 
 def _reference(releases: Releases, config: ServeConfig) -> Any:
