@@ -246,6 +246,8 @@ class ServeConfig:
     threads: int = 1
     """DuckDB threads per query: each page is a few small queries, and concurrent requests already
     use every core; more threads only add scheduling to each query."""
+    request_threads: int = field(default_factory=lambda: (os.cpu_count() or 1) + 1)
+    """Threads serving pages at once (a few more than cores: DuckDB reads without the GIL)."""
     max_open_releases: int = 3
     """Releases kept open at once (the default one always is); the least recently used closes."""
     verified: bool = False
