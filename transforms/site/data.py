@@ -304,7 +304,7 @@ def home_page(release: OpenRelease) -> dict[str, Any]:
         cur = release.cursor()
         return {
             "boards": rows(cur, "home_boards", limit=NOTABLE_BENCHMARKS),
-            "papers": rows(cur, "papers_page", offset=0, limit=RECENT_PAPERS),
+            "papers": rows(cur, "home_papers", limit=RECENT_PAPERS),
         }
 
     return {**release.once("home", compute), "counts": counts(release)}
