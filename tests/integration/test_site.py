@@ -560,3 +560,31 @@ def test_the_release_switcher_never_leaves_the_site(site: LiveSite) -> None:
         resp = get(site, f"/switch?path={quote(path, safe='')}", allow_redirects=False)
         assert resp.status_code == 303 and resp.headers["location"] == "/", path
     assert get(site, "/switch?path=/tasks", allow_redirects=False).headers["location"] == "/tasks"
+
+
+def test_an_upload_claim_cut_short_is_finished_by_the_intakes_recovery(tmp_path: Path) -> None:
+    from transforms.submissions.intake import (
+        CLAIMED,
+        INBOX,
+        ORIGINAL,
+        SubmissionStore,
+        claim_inbox,
+        claim_upload,
+        pending_claims,
+    )
+
+    class CrashBeforeMove(SubmissionStore):
+        def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
+            raise KeyboardInterrupt("the server stopped between claim.json and the move")
+
+    data = b'{"schema_version": 1}'
+    with pytest.raises(KeyboardInterrupt):
+        claim_upload(CrashBeforeMove(str(tmp_path)), "results.json", data)
+    store = SubmissionStore(str(tmp_path))
+    (rid,) = store.listdir(CLAIMED)
+    assert store.listdir(INBOX) == [".web"], "the upload waits in the dot folder the intake never claims"
+    assert claim_inbox(store) == (0, 1), "recovery moved it into its claim; nothing claimed twice"
+    assert (tmp_path / CLAIMED / rid / ORIGINAL).read_bytes() == data
+    assert [c.receipt_id for c in pending_claims(store)] == [rid]
+    with pytest.raises(ValueError, match="not a plain file name"):
+        claim_upload(store, "../x.json", data)
