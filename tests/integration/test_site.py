@@ -588,3 +588,22 @@ def test_an_upload_claim_cut_short_is_finished_by_the_intakes_recovery(tmp_path:
     assert [c.receipt_id for c in pending_claims(store)] == [rid]
     with pytest.raises(ValueError, match="not a plain file name"):
         claim_upload(store, "../x.json", data)
+
+
+def test_an_id_removed_from_the_data_is_a_410_page_and_lives_on_in_its_release(
+    tiny_source: Path, tmp_path: Path
+) -> None:
+    board = write_hostile_leaderboard(tmp_path / "hostile.json")
+    with_board = make_source(tmp_path / "source-a", tiny=True, extra={"leaderboards/hostile.json": board})
+    store, work = tmp_path / "store", tmp_path / "work"
+    a = build(with_board, store, work, "2026-05-01.0")
+    build(tiny_source, store, work, "2026-05-02.0")
+    with duckdb.connect(str(a.release_dir / "pwc.duckdb"), read_only=True) as con:
+        (model_id,) = con.execute(
+            "SELECT model_id FROM models WHERE name = ?", [HOSTILE_MODELS[0]]
+        ).fetchone()  # type: ignore[misc]
+    with live_site(site_config(store, tmp_path / "submissions", tmp_path)) as live:
+        gone = requests.get(f"{live.url}/model/{model_id}", timeout=60)
+        assert gone.status_code == 410
+        assert f"{model_id} was last published in release 2026-05-01.0" in visible_text(gone.text)
+        assert requests.get(f"{live.url}/r/2026-05-01.0/model/{model_id}", timeout=60).status_code == 200
