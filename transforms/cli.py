@@ -322,6 +322,62 @@ def submission_status(
         typer.echo(status.text())
 
 
+@app.command("serve")
+def serve(
+    release: Annotated[str, typer.Option(help="Release id to serve, or 'latest'.")] = "latest",
+    store: Annotated[
+        str | None,
+        typer.Option(help="Release store: directory, fsspec URL or http(s) base URL [default: releases/]."),
+    ] = None,
+    release_dir: Annotated[
+        Path | None,
+        typer.Option(help="Serve this one release directory (e.g. a download) instead of a store."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit of the server, e.g. 512MB [default: 512MB].")
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="DuckDB threads per query [default: 1: pages are small queries]."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes sharing the port (each opens the release).")
+    ] = 1,
+) -> None:
+    """Serve the Papers With Code 2 site over one release, read-only (http://127.0.0.1:8000/).
+
+    The release is verified first (fetched through the client when the store is remote); a
+    corrupt or stale release is refused with the verify message (exit 1). Other releases of
+    the store open from the release switcher. Uploads of the Submit page go to the submissions
+    root's intake.
+    """
+    from transforms.config import Settings
+    from transforms.site.release import ServeConfig
+    from transforms.site.server import serve as run_server
+
+    try:
+        settings = Settings.load(store=store)
+        config = ServeConfig(
+            store=None if release_dir else settings.store,
+            release=release,
+            release_dir=release_dir,
+            submissions=settings.submissions,
+            expectations=Path(settings.expectations),
+            max_submission_bytes=settings.max_submission_bytes,
+            cache_dir=Path(settings.work) / "site-cache"
+            if "://" not in settings.work
+            else ServeConfig().cache_dir,
+            memory_limit=memory_limit or ServeConfig.memory_limit,
+            threads=threads or ServeConfig.threads,
+        )
+        run_server(config, host=host, port=port, access_log=access_log, workers=workers)
+    except PwcError as exc:
+        _fail(exc)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

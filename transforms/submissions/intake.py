@@ -306,6 +306,41 @@ def claim_inbox(store: SubmissionStore, now: Callable[[], datetime] | None = Non
     return claimed, recovered
 
 
+WEB_UPLOADS = ".web"
+"""Inbox folder of files received by the site's submit form (a dot folder: claim_inbox skips it)."""
+
+
+def claim_upload(
+    store: SubmissionStore, name: str, data: bytes, now: Callable[[], datetime] | None = None
+) -> Claim:
+    """Claim bytes received by the site's submit form at once, so the sender gets a receipt id.
+
+    The same two steps as :func:`claim_inbox`, through the inbox: the bytes are written to
+    ``inbox/.web/<receipt_id>/<name>`` (a dot folder, which claim_inbox never takes), then
+    claim.json is written and the file moved into the claim. A crash or a concurrent intake run
+    in between is repaired by :func:`recover_claims` like any claim. ``name`` must be a plain
+    file name (the caller cleans what the sender called the file).
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"claim_upload: {name!r} is not a plain file name")
+    moment = (now or (lambda: datetime.now(UTC)))()
+    sha = hashlib.sha256(data).hexdigest()
+    rid = new_receipt_id(moment, name, sha)
+    while store.exists(CLAIMED, rid) or store.exists(INBOX, WEB_UPLOADS, rid):
+        moment = moment.replace(microsecond=(moment.microsecond + 1) % 1_000_000)
+        rid = new_receipt_id(moment, name, sha)
+    inbox_name = posixpath.join(WEB_UPLOADS, rid, name)
+    store.write_bytes(data, INBOX, inbox_name)
+    claim = Claim(rid, inbox_name, sha, len(data), moment.astimezone(UTC).isoformat())
+    store.write_json(claim.to_json_dict(), CLAIMED, rid, CLAIM_FILE)
+    try:
+        store.move((INBOX, inbox_name), (CLAIMED, rid, ORIGINAL))
+    except FileNotFoundError:
+        pass  # an intake run's recover_claims moved it into this very claim first
+    store.remove(INBOX, WEB_UPLOADS, rid)  # the emptied folder
+    return claim
+
+
 def _is_link(store: SubmissionStore, *parts: str) -> bool:
     return store.is_link(*parts)
 
