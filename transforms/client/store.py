@@ -176,3 +176,43 @@ def previous_release_id(store: StoreLike, release_id: str) -> str | None:
         return None  # no index.json: nothing was published yet
     earlier = [e for e in entries if release_sort_key(e.release_id) < release_sort_key(release_id)]
     return earlier[-1].release_id if earlier else None
+
+
+def release_location(store: StoreLike, release: str = "latest") -> str:
+    """Where a release is, for a reader to open: its directory when the store is on this machine,
+    else its URL (``release`` may be ``latest``).
+
+    A local folder without ``index.json`` (where ``release download`` puts releases) is read by
+    its directories: ``latest`` is the newest one holding a ``manifest.json``.
+    """
+    st = open_location(store)
+    root = st.local_path()
+    if root is not None and not root.is_dir():
+        raise ReleaseNotFound(
+            f"{root}: no such directory; build a release (make nightly) or download one "
+            f"(pwc-archive release download latest --from URL --to {root})"
+        )
+    if root is not None and not st.exists(INDEX):
+        ids = sorted(
+            (n for n in st.listdir() if is_release_id(n) and st.exists(f"{n}/{MANIFEST}")),
+            key=release_sort_key,
+        )
+        if release != "latest":
+            parse_release_id(release)
+        rid = ids[-1] if release == "latest" and ids else release
+        if rid not in ids:
+            raise ReleaseNotFound(
+                f"{root}: no {INDEX} and no complete release {release!r} here (available: "
+                f"{', '.join(ids) or 'none'}); build one (make nightly) or download one "
+                f"(pwc-archive release download latest --from URL --to {root})"
+            )
+        return str(root / rid)
+    rid = resolve_release_id(st, release)
+    if root is not None:
+        if not (root / rid / MANIFEST).is_file():
+            raise ReleaseNotFound(
+                f"{root / rid}: {INDEX} lists {rid} but its directory is missing or incomplete; "
+                "the store is inconsistent"
+            )
+        return str(root / rid)
+    return st.describe(rid)
