@@ -452,7 +452,7 @@ class HttpLocation(Location):
     def read_bytes(self, rel: str, limit: int | None = None) -> bytes:
         resp = self._get(rel)
         try:
-            blocks = metered(_read_raw(resp, CHUNK, limit), self.clock, self.describe(rel))
+            blocks = metered(_read_raw(resp, CHUNK, limit, self.limits), self.clock, self.describe(rel))
             return b"".join(blocks)
         except ConnectionError as exc:
             raise PwcError(f"{self.describe(rel)}: transfer failed ({exc}); rerun to retry") from None
@@ -474,7 +474,9 @@ class HttpLocation(Location):
                 start = 0
             elif resp.status_code == 200:
                 start = 0  # the server ignored Range and sends the whole file
-            yield Chunks(start, metered(_read_raw(resp, chunk), self.clock, self.describe(rel)))
+            yield Chunks(
+                start, metered(_read_raw(resp, chunk, limits=self.limits), self.clock, self.describe(rel))
+            )
         finally:
             resp.close()
 
@@ -507,7 +509,9 @@ def _reason(exc: BaseException) -> str:
     return f"{inner.__class__.__name__}: {inner}" if str(inner) else inner.__class__.__name__
 
 
-def _read_raw(resp: Any, chunk: int, limit: int | None = None) -> Iterator[bytes]:
+def _read_raw(
+    resp: Any, chunk: int, limit: int | None = None, limits: TransferLimits | None = None
+) -> Iterator[bytes]:
     """The response body as it arrives, never decoded; ConnectionError if the transfer breaks.
 
     ``read1`` hands over every byte received before a connection drops (a full-size
@@ -528,8 +532,10 @@ def _read_raw(resp: Any, chunk: int, limit: int | None = None) -> Iterator[bytes
         raise ConnectionError("the connection broke before the end of the file") from exc
     except urllib3.exceptions.ReadTimeoutError:
         # Silence for a whole rate window: as slow as a transfer can be, not a passing break.
+        lim = limits or TransferLimits()
         raise TransferError(
-            f"{resp.url}: no data received within the read timeout; the source stalled (rerun to resume)"
+            f"{resp.url}: no data for {lim.window:g} s, below the minimum of {lim.min_rate:g} B/s; "
+            "rerun to resume, or lower the minimum (--min-rate)"
         ) from None
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise ConnectionError(f"{exc.__class__.__name__}: {exc}") from exc
