@@ -65,7 +65,12 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+_reported: list[PwcError] = []
+"""The failure a command reported (so that main does not add a second line for it)."""
+
+
 def _fail(exc: PwcError) -> None:
+    _reported.append(exc)
     first, *rest = str(exc).splitlines() or [type(exc).__name__]
     typer.echo(f"error: {printable(first)}", err=True)
     for line in rest:
@@ -449,13 +454,15 @@ def submission_status(
 def main() -> None:
     """Console-script entry point: one line and a documented exit code for every failure.
 
-    Click's own handling would print "Aborted!" with exit 1 on Ctrl-C and several lines for a
-    usage error; here Ctrl-C is exit 130 and every error one line.
+    Typer turns Ctrl-C into a silent exit 130 and a usage error into several lines; here Ctrl-C
+    says so in one line (a command that knows more, a download, says more) and every error is
+    one line.
     """
+    interrupted = "error: interrupted; nothing incomplete is left visible"
     try:
         code = app(standalone_mode=False)
     except typer.Abort:
-        typer.echo("error: interrupted; nothing incomplete is left visible", err=True)
+        typer.echo(interrupted, err=True)
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -469,6 +476,8 @@ def main() -> None:
     except ModuleNotFoundError as exc:
         typer.echo(f"error: {printable(str(missing_dependency(exc)))}", err=True)
         sys.exit(2)
+    if code == 130 and not _reported:
+        typer.echo(interrupted, err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 
