@@ -237,3 +237,29 @@ def test_manifest_that_differs_from_the_index_is_refused(tmp_path: Path) -> None
         IntegrityError, match=r"^manifest\.json: sha256 mismatch \(expected \w{12}… from index\.json"
     ):
         download_release(store, OLD, tmp_path / "dl", progress=False)
+
+
+def test_dropped_connections_and_busy_answers_are_retried_with_back_off(
+    server: FileServer, store: Path, tmp_path: Path
+) -> None:
+    """urllib3's Retry in the session's HTTPAdapter: a connection closed before any answer and
+    429/503/500 answers are asked again, with back-off, until the file comes."""
+    server.faults["index.json"] = ["drop", "503"]
+    server.faults[RESULTS] = ["503", "drop", "429", "500"]
+    limits = TransferLimits(retries=5, backoff=0.05)
+
+    out = download_release(server.url, NEW, tmp_path, progress=False, limits=limits)
+
+    assert verify_release(out).ok
+    assert [r.status for r in server.requests_for("index.json")] == [0, 503, 200]  # 0: dropped
+    assert [r.status for r in server.requests_for(RESULTS)] == [503, 0, 429, 500, 200]
+    assert [r.range for r in server.requests_for(RESULTS)] == [None] * 5
+
+
+def test_a_server_that_stays_busy_is_one_line_after_the_retries(server: FileServer, tmp_path: Path) -> None:
+    server.faults[RESULTS] = ["503"] * 10
+    limits = TransferLimits(retries=2, backoff=0.0)
+    with pytest.raises(PwcError, match=r"results\.parquet: expected HTTP 200, found 503 .* after retries$"):
+        download_release(server.url, NEW, tmp_path, progress=False, limits=limits)
+    assert [r.status for r in server.requests_for(RESULTS)] == [503, 503, 503]
+    assert not (tmp_path / NEW).exists()
