@@ -78,4 +78,4 @@ airflow-ui: setup
 	scripts/airflow standalone
 
 clean:
-	rm -rf .work .airflow releases/[0-9]* releases/*.json releases/.staging .screenshots
+	rm -rf .work .airflow releases/[0-9]* releases/*.json releases/.staging releases/latest .screenshots

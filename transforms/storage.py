@@ -14,12 +14,17 @@ decided here and nowhere else.
   half of it. A local write goes through a temporary file named ``.tmp-*`` in the same folder
   (fsync, rename); names starting with ``.`` are never data (:func:`is_hidden`), so readers and
   listings skip them by rule.
+- Reads are bounded (:class:`TransferLimits`): an overall deadline, a minimum transfer rate, and
+  :meth:`Location.read_capped` for files read whole (metadata). Over http, ``requests`` retries
+  connection errors and 429/5xx with back-off (urllib3's ``Retry`` in an ``HTTPAdapter``), bodies
+  are read as sent (no transparent decompression), and a ``Content-Encoding`` is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import posixpath
 import secrets
@@ -34,14 +39,99 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from transforms.errors import PwcError
+from transforms.errors import MissingDependency, PwcError, TransferError
 
 CHUNK = 1 << 20
-HTTP_TIMEOUT = (10.0, 60.0)
-"""(connect, read) seconds for http(s) locations: a stalled transfer fails instead of hanging."""
 TMP_PREFIX = ".tmp-"
 LEASE = ".lease"
 """The lease object of a location (a hidden name: never data)."""
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+"""HTTP answers worth asking again (busy, or a passing server fault); anything else is final."""
+
+
+@dataclass(frozen=True)
+class TransferLimits:
+    """How long and how slowly a location may keep a reader waiting.
+
+    A server that lies (an endless body, a drip of one byte every few seconds) or stalls makes
+    the transfer fail with :class:`TransferError` instead of hanging: the whole of a location's
+    transfers ends by ``deadline`` seconds after it was opened, and a transfer that brings fewer
+    than ``min_rate`` bytes per second over any ``window`` seconds is given up (``window`` is
+    also the socket read timeout, so a silent server is noticed as soon). ``retries`` bounds
+    the retries of one request (connection errors and 429/5xx, ``backoff`` · 2ⁿ seconds apart,
+    at most ``backoff_max``, a Retry-After header included).
+    """
+
+    deadline: float = 6 * 3600.0
+    min_rate: float = 1024.0
+    window: float = 30.0
+    connect_timeout: float = 10.0
+    retries: int = 5
+    backoff: float = 0.5
+    backoff_max: float = 30.0
+
+    def retry_policy(self) -> Any:
+        """The urllib3 ``Retry`` for one request (also what a broken body's resume draws on)."""
+        from urllib3.util.retry import Retry
+
+        return Retry(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,
+            status=self.retries,
+            other=0,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=self.backoff,
+            backoff_max=self.backoff_max,
+            respect_retry_after_header=True,
+            retry_after_max=int(self.backoff_max),
+            raise_on_status=False,
+        )
+
+
+class Clock:
+    """The deadline of one location's transfers, started when the location is opened."""
+
+    def __init__(self, limits: TransferLimits) -> None:
+        self.limits = limits
+        self.started = time.monotonic()
+
+    def remaining(self) -> float:
+        return self.limits.deadline - (time.monotonic() - self.started)
+
+    def check(self, what: str) -> None:
+        """TransferError naming ``what`` once the deadline has passed."""
+        if self.remaining() <= 0:
+            raise TransferError(
+                f"{what}: deadline of {self.limits.deadline:g} s reached; "
+                "rerun to resume, or allow more time (--deadline)"
+            )
+
+
+def metered(blocks: Iterator[bytes], clock: Clock, what: str) -> Iterator[bytes]:
+    """``blocks`` as they come, failing (TransferError) past the deadline or below the minimum rate.
+
+    The rate is judged over consecutive windows of ``limits.window`` seconds: a window that
+    brought fewer than ``min_rate × window`` bytes ends the transfer.
+    """
+    limits = clock.limits
+    window_start, window_bytes = time.monotonic(), 0
+    for block in blocks:
+        clock.check(what)
+        window_bytes += len(block)
+        now = time.monotonic()
+        if now - window_start >= limits.window:
+            if window_bytes < limits.min_rate * (now - window_start):
+                rate = window_bytes / (now - window_start)
+                raise TransferError(
+                    f"{what}: the source sends {rate:.0f} B/s, below the minimum of "
+                    f"{limits.min_rate:g} B/s over {limits.window:g} s; rerun to resume, "
+                    "or lower the minimum (--min-rate)"
+                )
+            window_start, window_bytes = now, 0
+        yield block
+    clock.check(what)
 
 
 def is_hidden(name: str) -> bool:
@@ -70,6 +160,10 @@ class Location:
     url: str
     is_local: bool = False
     """On this machine's file system (then :meth:`local_path` is set)."""
+    limits: TransferLimits
+    """The deadline, minimum rate and retries of this location's transfers."""
+    clock: Clock
+    """When this location's deadline ends (shared with its children)."""
 
     def describe(self, rel: str = "") -> str:
         """The URL or path of ``rel``, for messages."""
@@ -91,6 +185,17 @@ class Location:
     def read_json(self, rel: str) -> Any:
         """A JSON file; FileNotFoundError when absent, PwcError naming it when not JSON."""
         return loads_json(self.read_bytes(rel), self.describe(rel))
+
+    def read_capped(self, rel: str, max_bytes: int) -> bytes:
+        """The whole file, refused (TransferError) when it is larger than ``max_bytes``: never
+        more than ``max_bytes + 1`` bytes are read. FileNotFoundError when absent."""
+        data = self.read_bytes(rel, limit=max_bytes + 1)
+        if len(data) > max_bytes:
+            raise TransferError(
+                f"{self.describe(rel)}: larger than the {max_bytes:,} bytes allowed for this file; "
+                "refusing to read it (the store is broken or not a pwc-archive store)"
+            )
+        return data
 
     def stream(self, rel: str, offset: int = 0, chunk: int = CHUNK) -> Any:
         """A context manager yielding :class:`Chunks` of ``rel`` from ``offset``.
@@ -151,12 +256,19 @@ class Location:
 class FsLocation(Location):
     """A local directory or any fsspec URL (``s3://``, ``gs://``, ``memory://``, ``file://``...)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limits: TransferLimits | None = None) -> None:
         from fsspec.core import url_to_fs
         from fsspec.implementations.local import LocalFileSystem
 
         self.url = url
-        self.fs, root = url_to_fs(url)
+        self.limits = limits or TransferLimits()
+        self.clock = Clock(self.limits)
+        try:
+            self.fs, root = url_to_fs(url)
+        except ImportError as exc:
+            raise MissingDependency(f"{url}: {_missing_package_hint(url, exc)}") from None
+        except ValueError as exc:  # fsspec: "Protocol not known: ..."
+            raise PwcError(f"{url}: not a directory or a storage URL fsspec knows ({exc})") from None
         self.root = root.rstrip("/") or "/"
         self.is_local = isinstance(self.fs, LocalFileSystem)
         if self.is_local and os.path.exists(self.root) and not os.path.isdir(self.root):
@@ -174,9 +286,9 @@ class FsLocation(Location):
         return super().describe(rel)
 
     def child(self, rel: str) -> FsLocation:
-        if self.is_local:
-            return FsLocation(self.path(rel))
-        return FsLocation(f"{self.url.rstrip('/')}/{rel}")
+        child = FsLocation(self.path(rel) if self.is_local else f"{self.url.rstrip('/')}/{rel}", self.limits)
+        child.clock = self.clock
+        return child
 
     def read_bytes(self, rel: str, limit: int | None = None) -> bytes:
         with self.fs.open(self.path(rel), "rb") as fh:
@@ -193,7 +305,9 @@ class FsLocation(Location):
                 while block := fh.read(chunk):
                     yield block
 
-            yield Chunks(offset, chunks())
+            yield Chunks(
+                offset, chunks() if self.is_local else metered(chunks(), self.clock, self.describe(rel))
+            )
 
     def exists(self, rel: str = "") -> bool:
         return bool(self.fs.exists(self.path(rel)))
@@ -390,52 +504,85 @@ def _expired(held: dict[str, Any]) -> bool:
 
 
 class HttpLocation(Location):
-    """An http(s) base URL, read with ``requests`` (Range requests to resume). Read-only."""
+    """An http(s) base URL, read with ``requests`` (Range requests to resume). Read-only.
 
-    def __init__(self, url: str, timeout: tuple[float, float] = HTTP_TIMEOUT) -> None:
+    One session per location: connection errors and 429/5xx answers are retried with back-off by
+    urllib3's ``Retry`` (mounted through an ``HTTPAdapter``), bodies are read raw (``identity``
+    asked for, any other ``Content-Encoding`` refused) and metered against the location's
+    :class:`TransferLimits`.
+    """
+
+    def __init__(self, url: str, limits: TransferLimits | None = None) -> None:
         import requests
+        from requests.adapters import HTTPAdapter
 
         self.url = url.rstrip("/")
-        self.timeout = timeout
+        self.limits = limits or TransferLimits()
+        self.clock = Clock(self.limits)
         self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=self.limits.retry_policy(), pool_maxsize=16)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def child(self, rel: str) -> HttpLocation:
-        return HttpLocation(f"{self.url}/{rel}", self.timeout)
+        child = HttpLocation(f"{self.url}/{rel}", self.limits)
+        child.session, child.clock = self.session, self.clock
+        return child
+
+    def _timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds: a silent server is noticed within one rate window, and no
+        wait outlasts the deadline."""
+        remaining = max(self.clock.remaining(), 0.001)
+        return min(self.limits.connect_timeout, remaining), min(self.limits.window, remaining)
 
     def _get(self, rel: str, headers: dict[str, str] | None = None) -> Any:
         import requests
 
         url = self.describe(rel)
+        self.clock.check(url)
+        # identity: byte offsets and size limits count the file's bytes, not a compressed encoding.
+        asked = {"Accept-Encoding": "identity", **(headers or {})}
         try:
-            resp = self.session.get(url, headers=headers or {}, stream=True, timeout=self.timeout)
+            resp = self.session.get(url, headers=asked, stream=True, timeout=self._timeout())
+        except requests.exceptions.RetryError as exc:
+            raise PwcError(
+                f"{url}: the server kept failing after {self.limits.retries} retries ({_reason(exc)}); "
+                "try again later"
+            ) from None
         except requests.RequestException as exc:
-            raise PwcError(f"{url}: cannot fetch ({exc}); check the URL and your connection") from None
+            raise PwcError(
+                f"{url}: cannot fetch ({_reason(exc)}) after {self.limits.retries} retries; "
+                "check the URL and your connection"
+            ) from None
         if resp.status_code == 404:
             resp.close()
             raise FileNotFoundError(url)
         if resp.status_code not in (200, 206, 416):
             resp.close()
-            raise PwcError(f"{url}: expected HTTP 200, found {resp.status_code} {resp.reason}")
+            retried = " after retries" if resp.status_code in RETRY_STATUSES else ""
+            raise PwcError(f"{url}: expected HTTP 200, found {resp.status_code} {resp.reason}{retried}")
+        encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            resp.close()
+            raise TransferError(
+                f"{url}: the server sent the body with Content-Encoding {encoding!r} though "
+                "'identity' was asked for; refusing to decompress it (its size is unknown until expanded)"
+            )
         return resp
 
     def read_bytes(self, rel: str, limit: int | None = None) -> bytes:
-        import requests
-
-        resp = self._get(rel, {"Accept-Encoding": "identity"})
+        resp = self._get(rel)
         try:
-            if limit is None:
-                return bytes(resp.content)
-            return b"".join(_read_raw(resp, CHUNK, self.timeout[1], limit))
-        except requests.RequestException as exc:
+            blocks = metered(_read_raw(resp, CHUNK, limit, self.limits), self.clock, self.describe(rel))
+            return b"".join(blocks)
+        except ConnectionError as exc:
             raise PwcError(f"{self.describe(rel)}: transfer failed ({exc}); rerun to retry") from None
         finally:
             resp.close()
 
     @contextmanager
     def stream(self, rel: str, offset: int = 0, chunk: int = CHUNK) -> Iterator[Chunks]:
-        # identity: byte offsets must count the file's bytes, not a compressed encoding of them.
-        headers = {"Accept-Encoding": "identity"}
-        resp = self._get(rel, {**headers, "Range": f"bytes={offset}-"} if offset else headers)
+        resp = self._get(rel, {"Range": f"bytes={offset}-"} if offset else None)
         try:
             start = offset
             if resp.status_code == 416 or (
@@ -444,11 +591,13 @@ class HttpLocation(Location):
             ):
                 # What we hold is not a prefix the server agrees with: start the file again.
                 resp.close()
-                resp = self._get(rel, headers)
+                resp = self._get(rel)
                 start = 0
             elif resp.status_code == 200:
                 start = 0  # the server ignored Range and sends the whole file
-            yield Chunks(start, _read_raw(resp, chunk, self.timeout[1]))
+            yield Chunks(
+                start, metered(_read_raw(resp, chunk, limits=self.limits), self.clock, self.describe(rel))
+            )
         finally:
             resp.close()
 
@@ -466,8 +615,25 @@ class HttpLocation(Location):
         return []  # a plain http server lists nothing: stores are read through their index.json
 
 
-def _read_raw(resp: Any, chunk: int, read_timeout: float, limit: int | None = None) -> Iterator[bytes]:
-    """The response body as it arrives, as ConnectionError if the transfer breaks.
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a requests/urllib3 error, in a few words."""
+    inner: BaseException = exc
+    while True:
+        nxt = getattr(inner, "reason", None)
+        if isinstance(nxt, BaseException) and nxt is not inner:
+            inner = nxt
+            continue
+        if inner.args and isinstance(inner.args[0], BaseException) and inner.args[0] is not inner:
+            inner = inner.args[0]
+            continue
+        break
+    return f"{inner.__class__.__name__}: {inner}" if str(inner) else inner.__class__.__name__
+
+
+def _read_raw(
+    resp: Any, chunk: int, limit: int | None = None, limits: TransferLimits | None = None
+) -> Iterator[bytes]:
+    """The response body as it arrives, never decoded; ConnectionError if the transfer breaks.
 
     ``read1`` hands over every byte received before a connection drops (a full-size
     ``read`` would discard them with the error), so a resume loses nothing.
@@ -485,20 +651,40 @@ def _read_raw(resp: Any, chunk: int, read_timeout: float, limit: int | None = No
             yield block
     except urllib3.exceptions.ProtocolError as exc:
         raise ConnectionError("the connection broke before the end of the file") from exc
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise ConnectionError(f"no data received for {read_timeout:g} s") from exc
+    except urllib3.exceptions.ReadTimeoutError:
+        # Silence for a whole rate window: as slow as a transfer can be, not a passing break.
+        lim = limits or TransferLimits()
+        raise TransferError(
+            f"{resp.url}: no data for {lim.window:g} s, below the minimum of {lim.min_rate:g} B/s; "
+            "rerun to resume, or lower the minimum (--min-rate)"
+        ) from None
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise ConnectionError(f"{exc.__class__.__name__}: {exc}") from exc
 
 
-def open_location(url: str | os.PathLike[str] | Location) -> Location:
-    """A location by local path, fsspec URL or http(s) base URL (a Location is returned as is)."""
+def open_location(url: str | os.PathLike[str] | Location, limits: TransferLimits | None = None) -> Location:
+    """A location by local path, fsspec URL or http(s) base URL (a Location is returned as is).
+
+    ``limits`` bound its transfers (default :class:`TransferLimits`); the deadline starts now.
+    """
     if isinstance(url, Location):
         return url
     text = os.fspath(url)
     if text.startswith(("http://", "https://")):
-        return HttpLocation(text)
-    return FsLocation(text)
+        return HttpLocation(text, limits)
+    return FsLocation(text, limits)
+
+
+def _missing_package_hint(url: str, exc: ImportError) -> str:
+    """Which package to install for ``url``'s protocol (fsspec's own hint when it has one)."""
+    from fsspec.registry import known_implementations
+
+    protocol = url.split("://", 1)[0] if "://" in url else "file"
+    known = known_implementations.get(protocol, {})
+    hint = str(known.get("err") or exc)
+    package = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs"}
+    name = package.get(protocol) or getattr(exc, "name", None) or "the filesystem package"
+    return f"{protocol}:// needs the package {name!r}, which is not installed ({hint.rstrip('.')}); install it with: pip install {name}"
 
 
 # --------------------------------------------------------------------------- local files and JSON
@@ -521,6 +707,61 @@ def loads_json(data: bytes, where: str) -> Any:
             else str(exc)
         )
         raise PwcError(f"{where}: expected JSON, found invalid content ({detail})") from None
+
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting accepted in metadata JSON (a manifest is 5 levels deep)."""
+_MAX_INT_DIGITS = 19
+"""Whole numbers in metadata are counts and sizes: 19 digits hold any 64-bit count."""
+
+
+def loads_metadata(data: bytes, where: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse metadata JSON from an untrusted source: PwcError naming ``where`` unless it is JSON
+    nested at most ``max_depth`` deep with finite numbers of a sane size.
+
+    ``1e400`` (infinite once parsed), ``NaN``, a 5,000-digit integer or 200,000 nested brackets
+    are refused with one line instead of an OverflowError or RecursionError later.
+    """
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"the number {text[:40]} is out of range")
+        return value
+
+    def bounded_int(text: str) -> int:
+        if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+            raise ValueError(f"the whole number {text[:40]}… has more than {_MAX_INT_DIGITS} digits")
+        return int(text)
+
+    def constant(text: str) -> Any:
+        raise ValueError(f"{text} is not a JSON number")
+
+    try:
+        value = json.loads(data, parse_float=finite, parse_int=bounded_int, parse_constant=constant)
+    except RecursionError:
+        raise PwcError(f"{where}: expected JSON nested at most {max_depth} deep, found deeper") from None
+    except json.JSONDecodeError as exc:
+        raise PwcError(
+            f"{where}: expected JSON, found invalid content ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PwcError(f"{where}: expected JSON, found invalid content ({exc})") from None
+    if _depth_exceeds(value, max_depth):
+        raise PwcError(f"{where}: expected JSON nested at most {max_depth} deep, found deeper")
+    return value
+
+
+def _depth_exceeds(value: Any, max_depth: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > max_depth:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
@@ -548,6 +789,31 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def point_link(link: str | os.PathLike[str], target: str) -> bool:
+    """Make the symbolic link ``link`` point to ``target`` (a name relative to the link's folder),
+    replacing it in one rename: a reader sees the old target or the new, never no link.
+
+    Returns False (and changes nothing) where the platform has no symbolic links; raises PwcError
+    when ``link`` exists and is not a link (a real file or folder is never replaced).
+    """
+    path = Path(link)
+    if path.exists() and not path.is_symlink():
+        raise PwcError(f"{path}: expected a symbolic link to the newest release, found a real file or folder")
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        os.symlink(target, tmp, target_is_directory=True)
+    except (NotImplementedError, OSError) as exc:
+        if isinstance(exc, NotImplementedError) or getattr(exc, "winerror", None) is not None:
+            return False
+        raise
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -3,6 +3,10 @@
 The store holds ``index.json`` (every release, oldest first), ``latest.json``
 (the newest complete release) and one directory per release id. Everything here
 only reads (through :mod:`transforms.storage`); the publisher is the only writer.
+
+A store may be a server that lies: every metadata file is read with a size cap
+(:data:`MAX_METADATA_BYTES`), as stored bytes (never decompressed), and parsed with depth and
+number limits (:func:`~transforms.storage.loads_metadata`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from transforms.release.layout import (
     parse_release_id,
     release_sort_key,
 )
-from transforms.storage import Location, loads_json, open_location
+from transforms.storage import Location, loads_metadata, open_location
+
+MAX_METADATA_BYTES: dict[str, int] = {INDEX: 8 << 20, LATEST: 64 << 10, MANIFEST: 8 << 20}
+"""Largest index.json, latest.json and manifest.json read (bytes). An index entry is ~300 bytes
+(8 MiB: 25,000 releases); a manifest with 30 files and every table's columns is ~20 KB."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +50,10 @@ StoreLike = Location | str | os.PathLike[str]
 
 def _read_store_json(store: Location, rel: str, missing: str) -> Any:
     try:
-        data = store.read_bytes(rel)
+        data = store.read_capped(rel, MAX_METADATA_BYTES[rel])
     except FileNotFoundError:
         raise ReleaseNotFound(f"{store.describe(rel)}: not found; {missing}") from None
-    return loads_json(data, store.describe(rel))
+    return loads_metadata(data, store.describe(rel))
 
 
 def read_index(store: StoreLike) -> dict[str, Any]:
@@ -82,7 +90,7 @@ def list_releases(store: StoreLike) -> list[ReleaseEntry]:
                 manifest_sha256=str(r["manifest_sha256"]),
                 tables={str(k): int(v) for k, v in (r.get("tables") or {}).items()},
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise PwcError(
                 f"{where}: releases[{i}]: expected release_id, created_at, schema_version, "
                 f"manifest_sha256 and tables, found a bad entry ({exc!r})"
@@ -131,7 +139,7 @@ def read_manifest_bytes(store: StoreLike, entry: ReleaseEntry) -> bytes:
     st = open_location(store)
     rel = f"{entry.release_id}/{MANIFEST}"
     try:
-        data = st.read_bytes(rel)
+        data = st.read_capped(rel, MAX_METADATA_BYTES[MANIFEST])
     except FileNotFoundError:
         raise ReleaseNotFound(
             f"{st.describe(rel)}: not found although {INDEX} lists {entry.release_id}; "
@@ -150,7 +158,7 @@ def read_manifest(store: StoreLike, release_id: str = "latest") -> dict[str, Any
     """A release's manifest (``release_id`` may be ``latest``), checked against the index."""
     st = open_location(store)
     entry = find_release(st, release_id)
-    manifest = loads_json(read_manifest_bytes(st, entry), st.describe(f"{entry.release_id}/{MANIFEST}"))
+    manifest = loads_metadata(read_manifest_bytes(st, entry), st.describe(f"{entry.release_id}/{MANIFEST}"))
     if not isinstance(manifest, dict):
         raise PwcError(f"{entry.release_id}/{MANIFEST}: expected a JSON object")
     return manifest
@@ -168,3 +176,43 @@ def previous_release_id(store: StoreLike, release_id: str) -> str | None:
         return None  # no index.json: nothing was published yet
     earlier = [e for e in entries if release_sort_key(e.release_id) < release_sort_key(release_id)]
     return earlier[-1].release_id if earlier else None
+
+
+def release_location(store: StoreLike, release: str = "latest") -> str:
+    """Where a release is, for a reader to open: its directory when the store is on this machine,
+    else its URL (``release`` may be ``latest``).
+
+    A local folder without ``index.json`` (where ``release download`` puts releases) is read by
+    its directories: ``latest`` is the newest one holding a ``manifest.json``.
+    """
+    st = open_location(store)
+    root = st.local_path()
+    if root is not None and not root.is_dir():
+        raise ReleaseNotFound(
+            f"{root}: no such directory; build a release (make nightly) or download one "
+            f"(pwc-archive release download latest --from URL --to {root})"
+        )
+    if root is not None and not st.exists(INDEX):
+        ids = sorted(
+            (n for n in st.listdir() if is_release_id(n) and st.exists(f"{n}/{MANIFEST}")),
+            key=release_sort_key,
+        )
+        if release != "latest":
+            parse_release_id(release)
+        rid = ids[-1] if release == "latest" and ids else release
+        if rid not in ids:
+            raise ReleaseNotFound(
+                f"{root}: no {INDEX} and no complete release {release!r} here (available: "
+                f"{', '.join(ids) or 'none'}); build one (make nightly) or download one "
+                f"(pwc-archive release download latest --from URL --to {root})"
+            )
+        return str(root / rid)
+    rid = resolve_release_id(st, release)
+    if root is not None:
+        if not (root / rid / MANIFEST).is_file():
+            raise ReleaseNotFound(
+                f"{root / rid}: {INDEX} lists {rid} but its directory is missing or incomplete; "
+                "the store is inconsistent"
+            )
+        return str(root / rid)
+    return st.describe(rid)

@@ -14,7 +14,7 @@ from pathlib import Path
 from transforms.errors import IntegrityError, PwcError
 from transforms.release.layout import MANIFEST, SHA256SUMS, is_release_id
 from transforms.release.manifest import check_manifest, check_sha256sums, release_files, short
-from transforms.storage import loads_json, sha256_file
+from transforms.storage import loads_metadata, sha256_file
 
 
 @dataclass
@@ -49,7 +49,7 @@ def verify_release(
             ok=False, problems=[f"{MANIFEST}: missing (a release is complete only once it has one)"]
         )
     try:
-        manifest = loads_json(manifest_path.read_bytes(), MANIFEST)
+        manifest = loads_metadata(manifest_path.read_bytes(), MANIFEST)
     except PwcError as exc:
         return VerifyReport(ok=False, problems=[str(exc)])
 

@@ -2,8 +2,9 @@
 
 Writes ``parquet/<table>.parquet`` (zstd, rows sorted by key, licence and release
 id in the key-value metadata), ``pwc.duckdb`` (the same tables plus
-``release_info``), ``LICENSE``, ``README.md``, ``validation.json``,
-``SHA256SUMS`` and, last, ``manifest.json``.
+``release_info``), ``LICENSE``, ``README.md`` (a Hugging Face dataset card),
+``croissant.json`` (validated by mlcroissant), ``validation.json``, ``SHA256SUMS`` and, last,
+``manifest.json``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import duckdb
 
 from transforms import __version__
 from transforms.duck import SQL_DIR, count_rows, quote_ident, sql_literal
+from transforms.publish.croissant import write_croissant
 from transforms.publish.dataset_card import render_readme
 from transforms.publish.site_index import build_site_index
 from transforms.release.layout import (
@@ -32,9 +34,10 @@ from transforms.release.layout import (
     QUALITY_FILE,
     README_FILE,
     VALIDATION_FILE,
+    parquet_file,
     parse_release_id,
 )
-from transforms.release.manifest import build_manifest, write_sha256sums
+from transforms.release.manifest import build_manifest, file_entry, write_sha256sums
 from transforms.release.schema import SCHEMA_VERSION, TABLES
 from transforms.storage import canonical_json_bytes, write_bytes_atomic
 
@@ -181,7 +184,8 @@ def seal_release(
     changelog: str | None = None,
 ) -> dict[str, Any]:
     """Complete an exported release directory: LICENSE, ``validation.json``, ``quality.json``,
-    CHANGELOG.md, README.md, SHA256SUMS and, last, ``manifest.json``. Returns the manifest.
+    CHANGELOG.md, README.md, ``croissant.json``, SHA256SUMS and, last, ``manifest.json``.
+    Returns the manifest. Raises ValidationFailed when mlcroissant refuses ``croissant.json``.
 
     ``quality`` is the data-quality report (``quality.json``, and a README section);
     ``changelog`` the Markdown diff against the previous release (``CHANGELOG.md``).
@@ -206,6 +210,10 @@ def seal_release(
         ),
         encoding="utf-8",
     )
+    # The Parquet files' sha256 and sizes as the manifest will list them (the same helper).
+    rels = [str(spec.get("file", parquet_file(name))) for name, spec in tables.items()]
+    parquet = {rel: file_entry(release_dir, rel) for rel in rels}
+    write_croissant(release_dir, release_id=release_id, created_at=created, counts=counts, parquet=parquet)
     write_sha256sums(release_dir)
     manifest = build_manifest(
         release_dir,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from transforms.errors import PublishError
+from transforms.publish.links import update_latest_link
 from transforms.release.layout import INDEX, LATEST, MANIFEST, is_release_id, release_sort_key
 from transforms.release.manifest import index_entry, latest_pointer, updated_index
 from transforms.storage import TMP_PREFIX, FsLocation, Location, loads_json, open_location, sha256_file
@@ -90,6 +91,7 @@ def publish_release(release_dir: Path, store: str, release_id: str) -> str:
         else:
             _publish_remote(location, release_dir, release_id)
         _update_index(location, manifest, manifest_sha)
+        update_latest_link(location)
     return location.describe(release_id)
 
 
@@ -115,6 +117,7 @@ def reindex(store: str | Location) -> list[str]:
         location.write_json(INDEX, index)
         newest = next(r for r in index["releases"] if r["release_id"] == index["latest"])
         location.write_json(LATEST, latest_pointer(newest))
+        update_latest_link(location)
     return added
 
 

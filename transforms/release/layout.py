@@ -3,7 +3,8 @@
 A store holds ``index.json`` (every release), ``latest.json`` (the newest complete one) and one
 directory per release id ``YYYY-MM-DD.N``. A release directory holds ``manifest.json`` (written
 last), ``SHA256SUMS``, ``LICENSE``, ``README.md``, ``validation.json``, ``quality.json``,
-``CHANGELOG.md``, ``pwc.duckdb`` and ``parquet/<table>.parquet``. Formats: ``manifest.py``;
+``CHANGELOG.md``, ``croissant.json``, ``pwc.duckdb`` and ``parquet/<table>.parquet``. A local store
+also has ``latest``, a link to the newest complete release. Formats: ``manifest.py``;
 tables: ``schema.py``.
 """
 
@@ -66,6 +67,10 @@ VALIDATION_FILE = "validation.json"
 QUALITY_FILE = "quality.json"
 CHANGELOG_FILE = "CHANGELOG.md"
 README_FILE = "README.md"
+CROISSANT_FILE = "croissant.json"
+"""Croissant (JSON-LD) metadata of the release: record sets, fields and file objects with sha256."""
+LATEST_LINK = "latest"
+"""In a local store or download folder: a symbolic link to the newest complete release."""
 LICENSE_FILE = "LICENSE"
 PARQUET_DIR = "parquet"
 ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"

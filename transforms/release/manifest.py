@@ -33,6 +33,7 @@ from transforms.release.layout import (
 from transforms.storage import sha256_file, write_bytes_atomic
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SUMS_LINE_RE = re.compile(r"^(?P<sha>[0-9a-f]{64})  (?P<path>\S.*)$")
 
 
@@ -40,19 +41,22 @@ def safe_relpath(path: str) -> str:
     """Check a release-relative path (forward slashes, no ``..``, not absolute) and return it.
 
     Paths come from manifests that may have been fetched over the network, so a
-    path escaping the release directory is refused, not resolved.
+    path escaping the release directory is refused, not resolved, and so is one with control
+    characters (a terminal escape sequence in a file name is never written or printed raw:
+    the message shows it escaped).
     """
     p = PurePosixPath(path) if isinstance(path, str) else None
     if (
         p is None
         or not path
+        or _CONTROL_RE.search(path)
         or "\\" in path
         or p.is_absolute()
         or any(part in ("", ".", "..") for part in path.split("/"))
     ):
         raise PwcError(
-            f"{path!r}: expected a relative path inside the release with forward slashes "
-            "and no '.' or '..' parts (e.g. parquet/papers.parquet)"
+            f"{path!r}: expected a relative path inside the release with forward slashes, "
+            "no '.' or '..' parts and no control characters (e.g. parquet/papers.parquet)"
         )
     return path
 

@@ -222,7 +222,8 @@ def _read_table(con: duckdb.DuckDBPyConnection, table: str, columns: set[str] | 
     for position, name in enumerate(names):
         if name not in read:
             codes = np.full(rows, -1, dtype=np.int8)
-            frame.insert(position, name, pd.Categorical.from_codes(codes, dtype=nothing))
+            # pandas-stubs (installed with mlcroissant) does not list Categorical among insert's values.
+            frame.insert(position, name, pd.Categorical.from_codes(codes, dtype=nothing))  # type: ignore[arg-type]
     return frame
 
 
