@@ -456,21 +456,26 @@ def serve(
     release: Annotated[str, typer.Option(help="Release id to serve, or 'latest'.")] = "latest",
     store: Annotated[
         str | None,
-        typer.Option(help="Release store: directory, fsspec URL or http(s) base URL [default: releases/]."),
+        typer.Option(
+            help="Release store: directory, fsspec URL or http(s) base URL.", show_default="releases/"
+        ),
     ] = None,
     release_dir: Annotated[
         Path | None,
-        typer.Option(help="Serve this one release directory (e.g. a download) instead of a store."),
+        typer.Option(
+            help="Serve this one release directory (e.g. a download) instead of a store.",
+            show_default="none: serve from the store",
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
     memory_limit: Annotated[
-        str | None, typer.Option(help="DuckDB memory limit of the server, e.g. 512MB [default: 512MB].")
+        str | None, typer.Option(help="DuckDB memory limit of the server, e.g. 512MB.", show_default="512MB")
     ] = None,
     threads: Annotated[
         int | None,
-        typer.Option(min=1, help="DuckDB threads per query [default: 1: pages are small queries]."),
+        typer.Option(min=1, help="DuckDB threads per query (pages are small queries).", show_default="1"),
     ] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="Server processes sharing the port (each opens the release).")

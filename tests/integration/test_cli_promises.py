@@ -66,21 +66,24 @@ def help_entries(help_text: str) -> dict[str, str]:
 def test_every_default_is_visible_in_help() -> None:
     group = typer.main.get_command(app)
     checked = 0
-    for group_name, sub in group.commands.items():  # type: ignore[attr-defined]
-        for name, command in sub.commands.items():
-            done = cli(group_name, name, "--help")
-            assert done.returncode == 0, done.stderr
-            entries = help_entries(done.stdout)
-            for param in command.params:
-                if param.param_type_name != "option" or param.required or param.name == "help":
-                    continue
-                if getattr(param, "is_flag", False) and not param.secondary_opts:
-                    continue  # a lone flag (--json) is off unless given: nothing to show
-                entry = entries[param.opts[0]]
-                assert "[default: " in entry, (
-                    f"{group_name} {name} {param.opts[0]}: no default shown: {entry}"
-                )
-                checked += 1
+    commands = [
+        ((group_name, name), command)
+        for group_name, sub in group.commands.items()  # type: ignore[attr-defined]
+        for name, command in (getattr(sub, "commands", None) or {"": sub}).items()
+    ]
+    for path, command in commands:
+        group_name, name = path
+        done = cli(*(p for p in path if p), "--help")
+        assert done.returncode == 0, done.stderr
+        entries = help_entries(done.stdout)
+        for param in command.params:
+            if param.param_type_name != "option" or param.required or param.name == "help":
+                continue
+            if getattr(param, "is_flag", False) and not param.secondary_opts:
+                continue  # a lone flag (--json) is off unless given: nothing to show
+            entry = entries[param.opts[0]]
+            assert "[default: " in entry, f"{group_name} {name} {param.opts[0]}: no default shown: {entry}"
+            checked += 1
     assert checked > 20
 
 

@@ -22,7 +22,7 @@ from tests.support.builds import ROOT, Built, build
 from transforms.client.store import list_releases, resolve_release_id
 from transforms.client.verify import verify_release
 from transforms.errors import ResourceError
-from transforms.release.layout import INDEX, LATEST, release_sort_key
+from transforms.release.layout import INDEX, LATEST, is_release_id, release_sort_key
 
 pytestmark = pytest.mark.integration
 
@@ -62,8 +62,11 @@ def store_is_sound(store: Path) -> list[str]:
     entries = list_releases(store)
     ids = [e.release_id for e in entries]
     complete = sorted(
-        (p.name for p in store.iterdir() if (p / "manifest.json").is_file()), key=release_sort_key
+        (p.name for p in store.iterdir() if is_release_id(p.name) and (p / "manifest.json").is_file()),
+        key=release_sort_key,
     )
+    if (store / "latest").is_symlink():  # the local store's link follows latest.json
+        assert os.readlink(store / "latest") == ids[-1]
     assert ids == complete, (ids, complete)
     for rid in ids:
         report = verify_release(store / rid)
@@ -149,7 +152,7 @@ def test_a_held_lease_makes_a_publisher_wait_then_say_who_holds_it(
     from transforms.storage import LeaseBusy, open_location
 
     store = tmp_path / "store"
-    shutil.copytree(tiny_release.store, store)
+    shutil.copytree(tiny_release.store, store, symlinks=True)
     release_dir = tmp_path / "release"
     shutil.copytree(tiny_release.release_dir, release_dir)
     location = open_location(store)
@@ -360,7 +363,8 @@ def test_a_gzip_bomb_stops_at_the_item_limit(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert time.monotonic() - started < 60
+    # a hang guard (the bound that matters is memory, below), not a speed target: the machine may be busy
+    assert time.monotonic() - started < 120
     peak_kb = int(proc.stderr.strip().splitlines()[-1])
     proc.stderr = "\n".join(proc.stderr.strip().splitlines()[:-1])
     line = one_line_error(proc)

@@ -455,7 +455,7 @@ def test_a_corrupt_release_is_refused_at_start_with_the_verify_message(
     sample_release: Built, tmp_path: Path
 ) -> None:
     store = tmp_path / "store"
-    shutil.copytree(sample_release.store, store)
+    shutil.copytree(sample_release.store, store, symlinks=True)
     rid = sample_release.release_id
     db_file = store / rid / "pwc.duckdb"
     data = bytearray(db_file.read_bytes())
