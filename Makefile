@@ -43,9 +43,11 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
 
-## Two real builds at once on one store, 20 times over (same id, then different ids): every indexed
+## A crash at every write of an intake run (the suite tries every 7th), then two real builds at once on
+## one store, 20 times over (same id, then different ids): every indexed
 ## release verifies and latest is the newest. The suite runs it twice; this is the long version.
 stress: setup
+	PWC_CRASH_STRIDE=1 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_intake.py -k every_write $(PYTEST_ARGS)
 	PWC_STRESS_REPEAT=20 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_faults.py -k two_builds $(PYTEST_ARGS)
 
 ## The fast tier: tests/unit (folder-derived marker), seconds.
