@@ -7,7 +7,9 @@ Both are cached, keyed by what they are made from, so a rerun costs seconds:
 - :func:`venv` makes a virtual environment with ``uv`` for one interpreter and installs a list
   of requirements into it, cached by interpreter, requirements and lock.
 
-The interpreters are the machine's pyenv versions (3.11 is the one running the tests).
+The interpreters are the machine's pyenv versions (3.11 is the one running the tests). The cache
+is ``~/.cache/pwc-archive-tests`` (``$PWC_TEST_CACHE``); a file lock per entry lets xdist workers
+and other checkouts share it, and venvs unused for days are pruned when a newer sibling is made.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,10 +119,26 @@ def venv(python: Path, requirements: list[str], *, name: str, editable: bool = F
         return _make_venv(root, python, requirements, lock, editable)
 
 
+STALE_DAYS = 3
+"""A cached venv nobody used for this long is removed when a sibling (same name, other key) is
+made: each change of the sources or the lock makes a new one, and the old ones would pile up."""
+
+
+def _prune(root: Path) -> None:
+    name = root.name.rsplit("-", 1)[0]
+    cutoff = time.time() - STALE_DAYS * 86400
+    for sibling in root.parent.glob(f"{name}-*"):
+        done = sibling / ".complete"
+        if sibling != root and done.exists() and done.stat().st_mtime < cutoff:
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
 def _make_venv(root: Path, python: Path, requirements: list[str], lock: Path, editable: bool) -> Path:
     done = root / ".complete"
     if done.exists():
+        done.touch()  # in use: kept by _prune
         return root / "bin"
+    _prune(root)
     shutil.rmtree(root, ignore_errors=True)
     _uv("venv", "-q", "--python", str(python), str(root))
     target = ["--python", str(root / "bin" / "python")]
