@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,9 +204,11 @@ def test_every_loader_reads_every_table(
         ),
     }
     assert "releases/latest/parquet/results.parquet" in parquet  # the file names the count uses
-    record = {}
+    record, seconds = {}, {}
     for loader, program in programs.items():
+        started = time.monotonic()
         record[loader] = counts_of(run_python(program, root, env))
+        seconds[loader] = time.monotonic() - started
         wanted = with_rows if loader == "datasets" else tables
         assert record[loader] == {t: expected[t] for t in wanted}, loader
     # The record for the closing note: loader x table.
@@ -213,3 +216,4 @@ def test_every_loader_reads_every_table(
     print(f"{'table':<{width}} " + " ".join(f"{loader:>14}" for loader in record))
     for t in tables:
         print(f"{t:<{width}} " + " ".join(f"{record[loader].get(t, '-')!s:>14}" for loader in record))
+    print(f"{'seconds':<{width}} " + " ".join(f"{seconds[loader]:>14.1f}" for loader in record))
