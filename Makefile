@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 TODAY := $(shell date -u +%F)
 PYTEST_ARGS ?=
 
-.PHONY: setup nightly build serve browser test test-fast test-browser stress lint docs bench bench-serve airflow-ui clean
+.PHONY: setup nightly build serve browser test test-fast test-browser test-pythons stress lint docs bench bench-serve airflow-ui clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,11 @@ test: setup browser
 stress: setup
 	PWC_CRASH_STRIDE=1 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_intake.py -k every_write $(PYTEST_ARGS)
 	PWC_STRESS_REPEAT=20 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_faults.py -k two_builds $(PYTEST_ARGS)
+
+## The wheel ([pipeline]) on each Python the machine has (3.11, pyenv's 3.12 and 3.13): build, verify,
+## the client over HTTP, the same Parquet bytes everywhere. Part of `make test`; this runs it alone.
+test-pythons: setup
+	$(BIN)/python -m pytest -p no:cacheprovider -s tests/e2e/test_pythons.py $(PYTEST_ARGS)
 
 ## The fast tier: tests/unit (folder-derived marker), seconds.
 test-fast: setup

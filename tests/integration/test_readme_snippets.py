@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,78 @@ def test_every_python_snippet_runs_as_pasted(
         assert out == f"{results} results\n"
     assert re.search(rf"│\s+{results}\s+│", http), http
     assert "metric" in parquet and "results" in parquet
+
+
+COUNTED = re.compile(r"(?:^|│)\s*(\d+)\s+(?:│|results)", re.MULTILINE)
+"""A count in a snippet's output: ``N results`` printed, or the cell of DuckDB's ``.show()`` box."""
+
+
+def per_table(code: str, old: str, new: str, tables: list[str]) -> str:
+    """One program running the snippet once per table: ``old`` (its reference to the results
+    table) replaced by ``new`` with ``{t}`` the table's name; each run's output follows ``@@<t>``."""
+    assert old in code, old
+    runs = []
+    for t in tables:
+        runs.append(
+            f"print('@@{t}', end=' ', flush=True)\nexec({code.replace(old, new.format(t=t))!r}, {{}})"
+        )
+    return "\n".join(runs)
+
+
+def counts_of(output: str) -> dict[str, int]:
+    counts = {}
+    for chunk in output.split("@@")[1:]:
+        name, _, rest = chunk.partition(" ")
+        m = COUNTED.search(rest)
+        assert m, f"no count in the output for {name}: {rest!r}"
+        counts[name] = int(m[1])
+    return counts
+
+
+def test_every_loader_reads_every_table(
+    root: Path, env: dict[str, str], web_server: str, manifest: dict[str, Any]
+) -> None:
+    """Each loader of the section, on each table of the release (``datasets``: each table with
+    rows; it cannot load a 0-row split), gives the manifest's row count. The pandas, polars,
+    ``datasets``, Croissant and HTTP snippets run as pasted but for the table's name; the DuckDB
+    file and the Parquet files are counted with the snippets' own connection and file names."""
+    expected = {name: t["row_count"] for name, t in manifest["tables"].items()}
+    tables = sorted(expected)
+    with_rows = [t for t in tables if expected[t]]
+    duck, pandas_, polars_, hf, parquet, croissant, http = [c for lang, c in snippets() if lang == "python"]
+    connect = duck[: duck.index("\ncon.sql(")]
+    programs = {
+        "duckdb file": connect
+        + "".join(
+            f'\nprint("@@{t}", con.sql("SELECT count(*) FROM {t}").fetchone()[0], "results")' for t in tables
+        ),
+        "pandas": per_table(pandas_, "parquet/results.parquet", "parquet/{t}.parquet", tables),
+        "polars": per_table(polars_, "parquet/results.parquet", "parquet/{t}.parquet", tables),
+        "datasets": per_table(hf, '"results", split=', '"{t}", split=', with_rows),
+        "duckdb parquet": "import duckdb\n"
+        + "".join(
+            f"\nprint('@@{t}', duckdb.sql(\"SELECT count(*) FROM 'releases/latest/parquet/{t}.parquet'\").fetchone()[0], 'results')"
+            for t in tables
+        ),
+        "mlcroissant": per_table(croissant, '.records("results")', '.records("{t}")', tables),
+        "duckdb http": per_table(
+            http.replace("http://127.0.0.1:8000", web_server),
+            "/latest/parquet/results.parquet",
+            "/latest/parquet/{t}.parquet",
+            tables,
+        ),
+    }
+    assert "releases/latest/parquet/results.parquet" in parquet  # the file names the count uses
+    record, seconds = {}, {}
+    for loader, program in programs.items():
+        started = time.monotonic()
+        record[loader] = counts_of(run_python(program, root, env))
+        seconds[loader] = time.monotonic() - started
+        wanted = with_rows if loader == "datasets" else tables
+        assert record[loader] == {t: expected[t] for t in wanted}, loader
+    # The record for the closing note: loader x table.
+    width = max(map(len, tables))
+    print(f"{'table':<{width}} " + " ".join(f"{loader:>14}" for loader in record))
+    for t in tables:
+        print(f"{t:<{width}} " + " ".join(f"{record[loader].get(t, '-')!s:>14}" for loader in record))
+    print(f"{'seconds':<{width}} " + " ".join(f"{seconds[loader]:>14.1f}" for loader in record))
