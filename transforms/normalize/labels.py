@@ -218,23 +218,28 @@ class MetricScore:
 
 
 def score_metrics(
-    groups: Iterable[MetricGroup], look_alikes: Iterable[LookAlike], metric_of: Mapping[str, str]
+    groups: Iterable[MetricGroup],
+    look_alikes: Iterable[LookAlike],
+    metric_of: Mapping[str, str],
+    spelling: Callable[[str], str] = lambda name: name,
 ) -> MetricScore:
     """Folding of ``metric_of`` (spelling -> the build's metric) on groups, and look-alikes kept apart.
 
-    A spelling the build does not know counts against it: a group with one is
-    not folded, and a look-alike pair with one is not scored as apart.
+    Labelled names are raw, byte for byte as archived (`` SSIM``); ``spelling``
+    turns one into the key of ``metric_of`` (the build trims names first). A
+    spelling the build does not know counts against it: a group with one is not
+    folded, and a look-alike pair with one is not scored as apart.
     """
     score = MetricScore()
     for group in groups:
         score.groups += 1
-        ids = {metric_of.get(name) for name in group.names}
-        score.unplaced.extend(name for name in group.names if name not in metric_of)
+        ids = {metric_of.get(spelling(name)) for name in group.names}
+        score.unplaced.extend(name for name in group.names if spelling(name) not in metric_of)
         if len(ids) != 1 or None in ids:
             score.not_folded.append(group)
     for pair in look_alikes:
         score.look_alikes += 1
-        a, b = metric_of.get(pair.name_a), metric_of.get(pair.name_b)
+        a, b = metric_of.get(spelling(pair.name_a)), metric_of.get(spelling(pair.name_b))
         score.unplaced.extend(name for name, m in ((pair.name_a, a), (pair.name_b, b)) if m is None)
         if a is None or b is None or a == b:
             score.merged_look_alikes.append(pair)

@@ -107,6 +107,10 @@ _MODEL_REJECTIONS = pa.schema(
 )
 
 
+UNREVIEWED_NOTE = "unreviewed: listed in metrics.yaml as read but not reviewed (what it measures is unclear)"
+"""``metrics.note`` of a name the registry lists as unreviewed."""
+
+
 def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = None) -> int:
     """``metric_names`` (the registry's facts per spelling) and ``metric_in_task`` (per task).
 
@@ -129,7 +133,7 @@ def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = 
                 info.unit,
                 info.min_value,
                 info.max_value,
-                entry.note if entry else None,
+                entry.note if entry else (UNREVIEWED_NOTE if reg.is_unreviewed(name) else None),
             ),
             strict=True,
         ):
