@@ -50,12 +50,14 @@ LEFT JOIN targets AS via ON via.entity = prev.entity AND via.lineage_id = prev.c
 WHERE prev.entity IN ('models', 'metrics')
 """
 
-# The previous release's results, moved onto the merged model and metric ids.
+# The previous release's results, moved onto the merged model and metric ids. A result follows the
+# model its own spelling belongs to now (model_aliases), so a spelling that a rule change takes out
+# of a merged model (the guard) takes its results along; else the model's merge.
 _RESULT_LINEAGE = """
 INSERT INTO int_lineage
 WITH prev AS (
     SELECT
-        result_id, identity_id, task_id, dataset_id, paper_id, model_id, metric_id,
+        result_id, identity_id, task_id, dataset_id, paper_id, model_id, metric_id, model_name_raw,
         coalesce('v:' || CAST(value AS VARCHAR), 'raw:' || coalesce(value_raw, '')) AS value_key
     FROM {results}
 ),
@@ -65,9 +67,12 @@ moved AS (
         prev.identity_id,
         prev.value_key,
         identity_of(prev.task_id, prev.dataset_id, prev.paper_id,
-                    coalesce(models.new_id, prev.model_id), coalesce(metrics.new_id, prev.metric_id))
+                    coalesce(spelling.model_id, models.new_id, prev.model_id),
+                    coalesce(metrics.new_id, prev.metric_id))
             AS new_identity
     FROM prev
+    LEFT JOIN model_aliases AS spelling
+      ON spelling.paper_id IS NOT DISTINCT FROM prev.paper_id AND spelling.name_raw = prev.model_name_raw
     LEFT JOIN part_map AS models ON models.entity = 'models' AND models.old_id = prev.model_id
     LEFT JOIN part_map AS metrics ON metrics.entity = 'metrics' AND metrics.old_id = prev.metric_id
 ),
