@@ -142,8 +142,8 @@ def test_only_a_footnote_before_a_year_suffix_is_a_footnote() -> None:
         ("DenseNet-121 [Huang2017Densely]", "DenseNet-121", (Citation("huang", "2017"),)),
         ("PointNet++ [qi2017pointnet++]", "PointNet++", (Citation("qi", "2017"),)),
         ("CNN-MC [kim:13]", "CNN-MC", (Citation("kim", None),)),
-        ("DAN [cite:ICML15DAN]", "DAN", (Citation(None, None),)),
-        ("MCB [11, 12]", "MCB", (Citation(None, None),)),
+        ("DAN [cite:ICML15DAN]", "DAN", (Citation(None, None, "cite:icml15dan"),)),
+        ("MCB [11, 12]", "MCB", (Citation(None, None, "11,12"),)),
         ("Relation Net (Sung et al., 2018)", "Relation Net", (Citation("sung", "2018"),)),
         ("GCN (Kipf and Welling, 2017)", "GCN", (Citation("kipf", "2017"),)),
         (
@@ -167,7 +167,9 @@ def test_citations_naming_other_papers_keep_spellings_apart() -> None:
     assert Citation("kim", "2016").contradicts(Citation("dong", "2016"))
     assert Citation("kim", "2015").contradicts(Citation("kim", "2016"))
     assert not Citation("kim", None).contradicts(Citation("kim", "2014"))
-    assert not Citation(None, None).contradicts(Citation("long", "2015"))
+    assert not Citation(None, None, "cite:icml15dan").contradicts(Citation("long", "2015"))
+    assert Citation(None, None, "6,9").contradicts(Citation(None, None, "11,12"))
+    assert same_model("CPN+ [6, 9]", "CPN+ [11]") is None
     assert same_model("VDSR [[Kim et al.2016a]]", "VDSR [[Dong et al.2016]]") is None
     assert same_model("DAN [cite:ICML15DAN]", "DAN[[Long et al.2015]]") == "citation_tag"
 

@@ -22,7 +22,8 @@ each on top of the ones before it (:data:`RULES`):
 ``citation_tag``
     A trailing citation in any style: ``[[Tai et al.2015]]``, ``[tai2015improved]``,
     ``[cite:ICML15DAN]``, ``[11, 12]``, ``(Sung et al., 2018)``. Two tags that
-    name different authors or years keep their spellings apart.
+    name different authors, years or references (``[6, 9]`` / ``[11]``) keep their
+    spellings apart.
 ``configuration``
     The configuration after the base name written with other separators:
     parentheses or brackets, a joining ``+``, ``,``, ``&``, `` - `` or a plain space
@@ -41,7 +42,7 @@ What always keeps spellings apart, whatever the rules say (:func:`blockers`):
 * different *marks* (:class:`Marks`): single model / ensemble markers, version and
   size markers (``B4``/``B5``, ``12 layers``/``24 layers``, ``base``/``large``,
   ``-S``/``-M``), variant stars and daggers, ``v3+``;
-* citation tags naming different authors or years;
+* citation tags naming different authors, years or references;
 * **the guard**, which beats every rule: two spellings that both appear in one
   leaderboard (task, dataset, canonical metric) with different values are
   different entries. A merge a rule wanted and the guard refused is a
@@ -112,14 +113,18 @@ def strip_footnote_year(name: str) -> str:
 
 @dataclass(frozen=True)
 class Citation:
-    """What a citation tag says, as far as it can be read: first author and year."""
+    """What a citation tag says, as far as it can be read: first author and year, or an opaque key."""
 
     author: str | None
     year: str | None
+    key: str | None = None
+    """An opaque tag's text (``cite:icml15dan``, ``6,9``): two different ones cite different papers."""
 
     def contradicts(self, other: Citation) -> bool:
-        """Two tags that name different authors or different years cite different papers."""
+        """Two tags that name different authors, years or opaque keys cite different papers."""
         if self.author and other.author and self.author != other.author:
+            return True
+        if self.key and other.key and self.key != other.key:
             return True
         return bool(self.year and other.year and self.year != other.year)
 
@@ -128,7 +133,7 @@ _CITATIONS: Final = (
     # [[Tai et al.2015]], [[Kim2014]], [[Long et al.(2018)Long, Ruan, ...]]: converted LaTeX citations
     ("author-year", re.compile(r"\s*\[\[(?P<body>[^\[\]]+)\]\]$")),
     # [cite:ICML15DAN]: an opaque citation key
-    ("opaque", re.compile(r"\s*\[cite:(?P<body>[^\[\]]+)\]$", re.IGNORECASE)),
+    ("opaque", re.compile(r"\s*\[(?P<body>cite:[^\[\]]+)\]$", re.IGNORECASE)),
     # [11, 12], [6, 9]: numbered references
     ("opaque", re.compile(r"\s*\[(?P<body>\d{1,3}(?:\s*[,;\u2013-]\s*\d{1,3})*)\]$")),
     # [tai2015improved], [Qi:2018fd], [Huang2017Densely], [kim:13]: BibTeX keys (a four-digit year, or
@@ -164,7 +169,7 @@ def strip_citations(name: str) -> tuple[str, tuple[Citation, ...]]:
                 continue  # a tag alone is the whole name, not a tag on one
             body = m.group("body")
             if kind == "opaque":
-                found.append(Citation(None, None))
+                found.append(Citation(None, None, re.sub(r"\s+", "", body.casefold())))
             else:
                 author = _AUTHOR.match(body)
                 year = _FOUR_DIGIT_YEAR.search(body)
