@@ -345,6 +345,34 @@ def _attach_reference(
     return names
 
 
+def _alias_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """``alias_keys`` (paper_id, name, name_key, model_id): every archived spelling of the papers the
+    batch names, with its folded name, so that a submitted spelling finds the release's model."""
+    import pyarrow as pa
+
+    from transforms.normalize.models import name_key
+
+    rows = con.execute(
+        """
+        SELECT DISTINCT a.paper_id, clean_name(a.name_raw), a.model_id
+        FROM ref.model_aliases AS a
+        WHERE a.paper_id IN (SELECT make_id('pap', paper_key) FROM keyed WHERE paper_key IS NOT NULL)
+        """
+    ).fetchall()
+    table = pa.Table.from_pydict(
+        {
+            "paper_id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "name_key": [name_key(r[1] or "") for r in rows],
+            "model_id": [r[2] for r in rows],
+        },
+        schema=pa.schema([(c, pa.string()) for c in ("paper_id", "name", "name_key", "model_id")]),
+    )
+    con.register("_alias_keys", table)
+    con.execute("CREATE OR REPLACE TABLE alias_keys AS SELECT * FROM _alias_keys")
+    con.unregister("_alias_keys")
+
+
 def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
     """The frames the suites check, from the flat tables (same cleaning and identity as the release)."""
     deduplicated = False
@@ -374,17 +402,25 @@ def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
         metric_match = "met.name_key = k.metric_key" if deduplicated else "met.name = k.metric"
         model_key = "name_key" if deduplicated else "name"
         k_model_key = "k.model_key" if deduplicated else "k.model"
+        models = "ref.models"
+        if deduplicated:
+            # A paper's model is found under the folded name of any spelling the release archived
+            # for it (model_aliases): the model-identity rules join more than folded names.
+            _alias_keys(con)
+            models = (
+                "(SELECT paper_id, name, name_key, model_id FROM ref.models UNION SELECT * FROM alias_keys)"
+            )
         existing = f"""
         matched AS (
             SELECT k.row_id, k.value AS submitted, r.value, r.value_raw, r.result_id
             FROM keyed AS k
             JOIN ref.metrics AS met ON {metric_match}
             JOIN (
-                SELECT
-                    *,
+                SELECT DISTINCT
+                    model_id,
                     CASE WHEN paper_id IS NULL THEN 'name:' || name ELSE paper_id || chr(31) || {model_key} END
                         AS match_key
-                FROM ref.models
+                FROM {models}
             ) AS mdl
               ON mdl.match_key = CASE WHEN k.paper_key IS NULL THEN 'name:' || k.model
                                       ELSE make_id('pap', k.paper_key) || chr(31) || {k_model_key} END
