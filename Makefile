@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 TODAY := $(shell date -u +%F)
 PYTEST_ARGS ?=
 
-.PHONY: setup nightly build test test-fast lint docs bench airflow-ui clean
+.PHONY: setup nightly build serve browser test test-fast test-browser stress lint docs bench bench-serve airflow-ui clean
 
 setup: $(STAMP)
 
@@ -30,18 +30,39 @@ nightly: setup
 build: setup
 	$(BIN)/pwc-archive release build
 
-## Everything CI runs: unit, integration (real DuckDB, GE, HTTP) and Airflow end-to-end tests.
-test: setup
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+## The site over the latest release of releases/ (built first from the bundled sample if there is none).
+serve: setup
+	@test -f releases/latest.json || $(BIN)/pwc-archive release build
+	$(BIN)/pwc-archive serve
 
-## Unit tests only (seconds).
+## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright).
+browser:
+	@command -v chromium > /dev/null || { apt-get update -qq && apt-get install -y -qq chromium > /dev/null; }
+
+## Everything CI runs: unit, integration (real DuckDB, GE, HTTP), browser and Airflow end-to-end tests.
+test: setup browser
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## A crash at every write of an intake run (the suite tries every 7th), then two real builds at once on
+## one store, 20 times over (same id, then different ids): every indexed
+## release verifies and latest is the newest. The suite runs it twice; this is the long version.
+stress: setup
+	PWC_CRASH_STRIDE=1 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_intake.py -k every_write $(PYTEST_ARGS)
+	PWC_STRESS_REPEAT=20 $(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_faults.py -k two_builds $(PYTEST_ARGS)
+
+## The fast tier: tests/unit (folder-derived marker), seconds.
 test-fast: setup
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not integration and not airflow and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -m unit $(PYTEST_ARGS)
+
+## The site in headless Chromium; screenshots of every page kind land in .screenshots/.
+test-browser: setup browser
+	$(BIN)/python -m pytest -p no:cacheprovider -m browser $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check transforms dags tests benchmarks scripts
 	$(BIN)/ruff format --check transforms dags tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 docs: setup
 	$(BIN)/python -m transforms.publish.dataset_card > docs/tables.md
@@ -50,9 +71,13 @@ bench: setup
 	$(BIN)/python benchmarks/build_stages.py
 	$(BIN)/python benchmarks/intake.py
 
+## The site's latency (p95 per page kind, 16 clients), peak RSS and start-up over the latest release.
+bench-serve: setup
+	$(BIN)/python benchmarks/serve.py --store releases
+
 ## The Airflow UI on the same DAGs (http://localhost:8080; login printed by Airflow).
 airflow-ui: setup
 	scripts/airflow standalone
 
 clean:
-	rm -rf .work .airflow releases/[0-9]* releases/*.json releases/.staging
+	rm -rf .work .airflow releases/[0-9]* releases/*.json releases/.staging releases/latest .screenshots

@@ -234,83 +234,31 @@ def _loadavg() -> list[float] | None:
         return None
 
 
-class GateProbe:
-    """Splits the validate stage's time without changing the gate (this process only).
-
-    Wraps helpers of ``transforms.validate.gate`` when they exist: ``_gx_session`` (the
-    one place the gate imports GX and creates its ephemeral context; the first call
-    times ``import great_expectations`` separately), ``_resolve_parameters`` (distinct
-    id sets read from DuckDB), ``_read_table`` (DuckDB -> Arrow -> pandas) and
-    ``_validate_table`` (GX validation of one table). Missing helpers are skipped.
-    """
-
-    def __init__(self) -> None:
-        self.record: dict[str, Any] = {}
-        self.installed: list[str] = []
-        try:
-            from transforms.validate import gate
-        except ImportError:
-            return
-        self._wrap(gate, "_gx_session", self._on_session)
-        self._wrap(gate, "_resolve_parameters", lambda args, out, s: self._add("resolve_parameters_s", s))
-        self._wrap(gate, "_read_table", self._on_read)
-        self._wrap(gate, "_validate_table", self._on_validate)
-
-    def _wrap(self, module: Any, name: str, on_done: Any) -> None:
-        original = getattr(module, name, None)
-        if not callable(original):
-            return
-        probe = self
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            if name == "_gx_session" and "great_expectations" not in sys.modules:
-                started = time.perf_counter()
-                import great_expectations  # noqa: F401
-
-                probe._add("gx_import_s", time.perf_counter() - started)
-            started = time.perf_counter()
-            out = original(*args, **kwargs)
-            on_done(args, out, time.perf_counter() - started)
-            return out
-
-        setattr(module, name, timed)
-        self.installed.append(name)
-
-    def _add(self, key: str, seconds: float) -> None:
-        self.record[key] = self.record.get(key, 0.0) + seconds
-
-    def _table(self, name: Any) -> dict[str, Any]:
-        return self.record.setdefault("tables", {}).setdefault(str(name), {})
-
-    def _on_session(self, args: Any, out: Any, seconds: float) -> None:
-        self._add("gx_context_s", seconds)
-
-    def _on_read(self, args: Any, out: Any, seconds: float) -> None:
-        self._add("read_tables_s", seconds)
-        if len(args) > 1:
-            t = self._table(args[1])
-            t["read_s"] = seconds
-            t["rows"] = len(out) if hasattr(out, "__len__") else None
-
-    def _on_validate(self, args: Any, out: Any, seconds: float) -> None:
-        self._add("gx_validate_s", seconds)
-        if len(args) > 1:
-            self._table(args[1])["validate_s"] = seconds
-
-    def take(self, stage_seconds: float) -> dict[str, Any] | None:
-        if not self.installed:
-            return None
-        record, self.record = self.record, {}
-        for key in ("gx_import_s", "gx_context_s", "resolve_parameters_s", "read_tables_s", "gx_validate_s"):
-            record.setdefault(key, 0.0)
-        record["other_s"] = stage_seconds - sum(
-            record[k]
-            for k in ("gx_import_s", "gx_context_s", "resolve_parameters_s", "read_tables_s", "gx_validate_s")
-        )
-        return record
+def gate_breakdown(
+    validate_details: dict[str, Any], stage_seconds: float, rows: dict[str, int]
+) -> dict[str, Any]:
+    """The validate stage split by where the gate says its time went (``GateReport.seconds``)."""
+    seconds = validate_details.get("seconds") or {}
+    tables = seconds.get("tables") or {}
+    out: dict[str, Any] = {
+        "gx_import_s": seconds.get("gx_import_and_context", 0.0),
+        "gx_context_s": seconds.get("gx_context", 0.0),
+        "resolve_parameters_s": seconds.get("parameters", 0.0),
+        "read_tables_s": sum(t["read"] for t in tables.values()),
+        "gx_validate_s": sum(t["validate"] for t in tables.values()),
+        "tables": {
+            name: {"rows": rows.get(name), "read_s": t["read"], "validate_s": t["validate"]}
+            for name, t in tables.items()
+        },
+    }
+    out["other_s"] = stage_seconds - sum(
+        out[k]
+        for k in ("gx_import_s", "gx_context_s", "resolve_parameters_s", "read_tables_s", "gx_validate_s")
+    )
+    return out
 
 
-def run_build(source: Path, probe: RssProbe, gate: GateProbe, run_no: int, console: Any) -> dict[str, Any]:
+def run_build(source: Path, probe: RssProbe, run_no: int, console: Any) -> dict[str, Any]:
     import duckdb
 
     from transforms import pipeline
@@ -320,36 +268,43 @@ def run_build(source: Path, probe: RssProbe, gate: GateProbe, run_no: int, conso
         settings = Settings.load(source=str(source), store=f"{tmp}/store", work=f"{tmp}/work")
         release_id = pipeline.plan(settings, datetime.now(UTC).date())
         stages: dict[str, dict[str, Any]] = {}
-        details: dict[str, Any] = {}
-        metric_cells = None
+        starts: dict[str, int | None] = {}
+        metric_cells: list[int] = []
         gx_already_imported = "great_expectations" in sys.modules
-        for stage in pipeline.STAGES:
-            fn = getattr(pipeline, stage)
-            rss_start = probe.current()
+
+        def stage_started(stage: str) -> None:
+            starts[stage] = probe.current()
             probe.reset()
-            started = time.perf_counter()
-            details[stage] = fn(settings, release_id)
-            seconds = time.perf_counter() - started
+
+        def stage_finished(stage: str, seconds: float) -> None:
             peak = probe.peak()
-            stages[stage] = {"seconds": seconds, "rss_start_bytes": rss_start, "peak_rss_bytes": peak}
+            stages[stage] = {"seconds": seconds, "rss_start_bytes": starts[stage], "peak_rss_bytes": peak}
             console.print(
                 f"  run {run_no}: {stage:<9} {seconds:7.2f} s   peak RSS {peak / MB:7.0f} MB", highlight=False
             )
-            if stage == "ingest":  # outside the timed window
-                db = Path(settings.work) / release_id / pipeline.WORK_DB
+            if stage == "ingest":  # the probe's own query, after the stage's figures were taken
+                (run_dir,) = Path(settings.work).glob(f"{release_id}{pipeline.RUN_SEPARATOR}*")
+                db = run_dir / pipeline.WORK_DB
                 with duckdb.connect(str(db), read_only=True) as con:
                     row = con.execute(
                         "SELECT count(*) FROM raw_results WHERE metric_name_raw IS NOT NULL"
                     ).fetchone()
-                    metric_cells = row[0] if row else None
-            if stage == "validate":
-                share = gate.take(seconds)
-                if share is not None:
-                    stages[stage]["breakdown"] = share
+                    metric_cells.append(row[0] if row else 0)
+
+        result = pipeline.build_release(
+            settings,
+            release_id=release_id,
+            keep_work=True,
+            hooks=pipeline.Hooks(stage_started=stage_started, stage_finished=stage_finished),
+        )
+        details = result.details
+        stages["validate"]["breakdown"] = gate_breakdown(
+            details["validate"], stages["validate"]["seconds"], details["export"]
+        )
         release_bytes = _dir_bytes(Path(details["publish"]))
-        work_bytes = _dir_bytes(Path(settings.work) / release_id)
+        work_bytes = _dir_bytes(Path(settings.work) / result.run)
         started = time.perf_counter()
-        pipeline.cleanup(settings, release_id)
+        pipeline.cleanup(settings, result.run)
         cleanup_s = time.perf_counter() - started
         ingest = details["ingest"]
         return {
@@ -362,7 +317,7 @@ def run_build(source: Path, probe: RssProbe, gate: GateProbe, run_no: int, conso
             "peak_rss_bytes": max(s["peak_rss_bytes"] for s in stages.values()),
             "cleanup_s": cleanup_s,
             "ingest_summary": {"rows": ingest["rows"], "files": ingest["files"], "inputs": ingest["inputs"]},
-            "metric_cells": metric_cells,
+            "metric_cells": metric_cells[0] if metric_cells else None,
             "release_bytes": release_bytes,
             "work_dir_bytes": work_bytes,
             "release_rows": details["export"],
@@ -382,7 +337,6 @@ def build_mode(args: argparse.Namespace) -> int:
     from transforms.config import Settings  # noqa: F401
     from transforms.errors import PwcError
 
-    gate = GateProbe()
     imports_s = time.perf_counter() - imports_started
     script_top_to_ready_s = time.perf_counter() - _T0
     imports_peak = probe.peak()
@@ -393,7 +347,7 @@ def build_mode(args: argparse.Namespace) -> int:
     runs = []
     for n in range(1, args.repeat + 1):
         try:
-            runs.append(run_build(source, probe, gate, n, console))
+            runs.append(run_build(source, probe, n, console))
         except PwcError as exc:  # a failed build is no measurement
             console.print(f"[bold red]build failed in run {n}:[/] {exc}", highlight=False)
             return 2

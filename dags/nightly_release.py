@@ -9,7 +9,8 @@ release (LICENSE, README, reports, manifest last) once the gate passed → publi
 atomically, then update `index.json` / `latest.json`.
 
 The release id is `YYYY-MM-DD.N` from the run's logical date (N = rebuilds of
-that day). Tasks pass only the release id; all data lives in the work directory
+that day). Tasks pass only a run reference (`<release id>~<run>`); all data lives in the
+run's own work directory
 (`pwc_work` / `$PWC_WORK`) and the store (`pwc_store` / `$PWC_STORE`, a path or
 an fsspec URL). Configuration: Airflow Variables `pwc_source`, `pwc_store`,
 `pwc_work`, `pwc_expectations`, else `PWC_*` environment variables, else the
@@ -59,76 +60,76 @@ PWC_RELEASE = Asset(name="pwc_archive_release", uri="pwc-archive://releases/late
 def nightly_release() -> None:
     @task
     def plan(**context) -> str:
-        """Pick the release id for this run's logical date."""
-        from transforms.airflow_support import run_day, run_stage
+        """Pick the release id for this run's logical date; the run's work directory goes with it."""
+        from transforms.airflow_support import plan_run
 
-        return run_stage("plan", run_day(context))
+        return plan_run(context)
 
     @task
-    def ingest(release_id: str) -> str:
+    def ingest(run: str) -> str:
         """Stream every source file into raw tables (fails at once on a corrupt file)."""
         from transforms.airflow_support import run_stage
 
-        run_stage("ingest", release_id)
-        return release_id
+        run_stage("ingest", run)
+        return run
 
     @task
-    def normalize(release_id: str) -> str:
+    def normalize(run: str) -> str:
         """Parse metric values, clean names, derive identities (staging models)."""
         from transforms.airflow_support import run_stage
 
-        run_stage("normalize", release_id)
-        return release_id
+        run_stage("normalize", run)
+        return run
 
     @task
-    def build_tables(release_id: str) -> str:
+    def build_tables(run: str) -> str:
         """Materialise the release tables from the SQL models."""
         from transforms.airflow_support import run_stage
 
-        run_stage("build", release_id)
-        return release_id
+        run_stage("build", run)
+        return run
 
     @task
-    def validate(release_id: str) -> str:
+    def validate(run: str) -> str:
         """The Great Expectations gate: every table against its suite."""
         from transforms.airflow_support import run_stage
 
-        run_stage("validate", release_id)
-        return release_id
+        run_stage("validate", run)
+        return run
 
     @task
-    def export(release_id: str) -> str:
+    def export(run: str) -> str:
         """Write the Parquet files and pwc.duckdb (runs beside the gate; both only read the tables)."""
         from transforms.airflow_support import run_stage
 
-        run_stage("export", release_id)
-        return release_id
+        run_stage("export", run)
+        return run
 
     @task
-    def seal(release_id: str) -> str:
+    def seal(run: str) -> str:
         """Once the gate passed: LICENSE, README, reports, SHA256SUMS and (last) the manifest."""
         from transforms.airflow_support import run_stage
 
-        run_stage("seal", release_id)
-        return release_id
+        run_stage("seal", run)
+        return run
 
     @task(outlets=[PWC_RELEASE])
-    def publish(release_id: str) -> str:
+    def publish(run: str) -> str:
         """Move the release into the store atomically; then index.json and latest.json."""
         from transforms.airflow_support import run_stage
 
-        return run_stage("publish", release_id)
+        return run_stage("publish", run)
 
     @task
-    def cleanup(release_id: str) -> None:
+    def cleanup(run: str) -> None:
         """Drop the work directory once the release is safely in the store."""
         from transforms.airflow_support import run_stage
 
-        run_stage("cleanup", release_id)
+        run_stage("cleanup", run)
 
-    release_id = plan()
-    built = build_tables(normalize(ingest(release_id)))
-    sealed = seal(release_id)
+    run = plan()
+    built = build_tables(normalize(ingest(run)))
+    sealed = seal(run)
     [validate(built), export(built)] >> sealed
     published = publish(sealed)
     done = cleanup(sealed)

@@ -33,6 +33,30 @@ def _isolated_settings() -> Iterator[None]:
     os.environ.update(saved)
 
 
+TIERS = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
+"""Test tiers by folder: ``tests/<tier>/...`` gets the marker ``<tier>`` (``make test-fast`` runs
+``-m unit``). Markers a module sets itself (``airflow``, ``slow``) come on top."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            folder = Path(str(item.path)).resolve().relative_to(tests_dir).parts[0]
+        except ValueError:
+            continue
+        if folder in TIERS:
+            item.add_marker(getattr(pytest.mark, TIERS[folder]))
+
+
+@pytest.fixture(scope="session")
+def tiny_release(tmp_path_factory: pytest.TempPathFactory, tiny_source: Path) -> Built:
+    """A small real release (11 tasks of the 2020 dump), built once: for tests that need a release,
+    not a particular one."""
+    base = tmp_path_factory.mktemp("tiny-release")
+    return build(tiny_source, base / "store", base / "work", "2026-01-03.0")
+
+
 @pytest.fixture(scope="session")
 def sample_release(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The full bundled sample (whole 2020 dump, methods, leaderboards), built once."""

@@ -54,6 +54,15 @@ def fail_fast() -> Iterator[None]:
         raise AirflowFailException(str(exc)) from exc
 
 
+def plan_run(context: dict[str, Any]) -> str:
+    """The run reference for this DAG run: the release id of its logical date and the run's own
+    token, so that the run has a work directory of its own (``transforms.pipeline.run_reference``)."""
+    from transforms import pipeline
+
+    release_id = run_stage("plan", run_day(context))
+    return pipeline.run_reference(release_id, str(context.get("run_id") or "run"))
+
+
 def run_stage(stage: str, *args: Any) -> Any:
     """Run ``transforms.pipeline.<stage>(settings, *args)`` as an Airflow task body."""
     from transforms import pipeline

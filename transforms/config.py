@@ -2,7 +2,13 @@
 
 Resolution order for every field: explicit argument (CLI flag, Airflow Variable)
 > environment variable > ``pwc-archive.toml`` (``$PWC_CONFIG`` or the current
-directory) > a default that works on a laptop (the project-local layout).
+directory) > a default that works on a laptop.
+
+Defaults never point into the installed package (site-packages): run from a source checkout
+(``make setup`` installs it editable), they are the checkout's folders (``releases/``,
+``.work/``, ``data/sample``, ...); installed from a wheel, they are the same names relative
+to the current directory. The Great Expectations suites ship inside the package and are read
+from there unless ``expectations`` names another folder.
 """
 
 from __future__ import annotations
@@ -11,19 +17,37 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from transforms.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The repository root (the package is installed editable into ``.venv``)."""
 
-DEFAULT_SOURCE = PROJECT_ROOT / "data" / "sample"
-DEFAULT_STORE = PROJECT_ROOT / "releases"
-DEFAULT_WORK = PROJECT_ROOT / ".work"
-DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
-DEFAULT_SUBMISSIONS = PROJECT_ROOT / "submissions"
+def _checkout_root() -> Path | None:
+    """The source checkout the package runs from (an editable install), or None for a wheel."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "transforms" / "config.py").is_file():
+        return root
+    return None
+
+
+PROJECT_ROOT = _checkout_root()
+"""The repository root when the package runs from a checkout (``make setup``), else None."""
+_BASE = PROJECT_ROOT or Path()
+"""Where the default folders are: the checkout, or (installed as a wheel) the current directory."""
+
+DEFAULT_SOURCE = _BASE / "data" / "sample"
+DEFAULT_STORE = _BASE / "releases"
+DEFAULT_WORK = _BASE / ".work"
+DEFAULT_EXPECTATIONS = (
+    PROJECT_ROOT / "expectations"
+    if PROJECT_ROOT
+    else Path(str(resources.files("transforms") / "expectations"))
+)
+"""The suites: the checkout's ``expectations/``, or the copy shipped in the package (built from
+the link ``transforms/expectations`` → ``../expectations``, so there is one set to edit)."""
+DEFAULT_SUBMISSIONS = _BASE / "submissions"
 
 ENV_PREFIX = "PWC_"
 CONFIG_FILE = "pwc-archive.toml"
@@ -93,6 +117,13 @@ class Settings:
         for key in ("source", "store", "work", "expectations", "submissions"):
             if key in values:
                 values[key] = str(values[key])
+        for key in ("store", "work", "submissions"):
+            place = str(values.get(key, getattr(cls, key)))
+            if "://" not in place and os.path.exists(place) and not os.path.isdir(place):
+                raise ConfigError(
+                    f"{key}: {place!r} is a file; expected a directory or a URL "
+                    f"(from {origin.get(key, 'default')})"
+                )
         return cls(**values, origin=origin)
 
     def with_(self, **changes: Any) -> Settings:

@@ -44,3 +44,19 @@ class IntegrityError(PwcError):
 
 class ResourceError(PwcError):
     """A stage ran out of memory or disk: names the stage, the limit and the setting to change."""
+
+
+class MissingDependency(PwcError):
+    """An optional package is not installed: the message names the package to install."""
+
+
+class TransferError(PwcError):
+    """A transfer was refused or given up: too large, too slow, past its deadline, or a body the
+    client will not decode. Names the file and the limit."""
+
+
+class Interrupted(PwcError):
+    """The user pressed Ctrl-C: work stopped, nothing incomplete is visible (the message says where
+    what was done is kept)."""
+
+    exit_code = 130

@@ -9,9 +9,11 @@ retried or re-run stage redoes exactly its own step.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import shutil
+import re
+import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -23,17 +25,15 @@ from typing import Any
 
 import duckdb
 
-from transforms.build.ids import build_lineage
-from transforms.build.previous import fetch_previous, load_previous, previous_quality
-from transforms.build.sqlrunner import ID_MODELS, RELEASE_MODELS, create_macros, run_models
-from transforms.build.tables import TABLES
 from transforms.config import Settings
-from transforms.duck import Limits, connect, quote_ident, resource_errors
+from transforms.duck import Limits, connect, resource_errors
 from transforms.errors import PwcError, ValidationFailed
 from transforms.ingest.load import ingest as ingest_sources
 from transforms.ingest.sources import discover
-from transforms.publish.manifest import parse_release_id
+from transforms.release.layout import parse_release_id
+from transforms.storage import Location, open_location
 from transforms.submissions.ingest import ingest_submissions
+from transforms.tables.previous import fetch_previous, previous_quality
 
 log = logging.getLogger(__name__)
 
@@ -45,35 +45,71 @@ QUALITY_JSON = "quality.json"
 # --------------------------------------------------------------------------- workspace
 
 
+RUN_SEPARATOR = "~"
+"""A run reference is ``<release id>~<run>``: what the stages pass each other (the DAG's tasks
+through XCom). Each run has its own work directory ``<work>/<run reference>``, so two builds of
+one release id never share one. A bare release id is a run of its own (``<work>/<release id>``)."""
+_RUN_TOKEN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def run_reference(release_id: str, run: str) -> str:
+    """``<release id>~<run>``; ``run`` is reduced to a short token (e.g. an Airflow run id)."""
+    parse_release_id(release_id)
+    token = re.sub(r"[^a-z0-9-]+", "-", run.lower()).strip("-")[:40]
+    if not _RUN_TOKEN.fullmatch(token):
+        token = hashlib.sha256(run.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{release_id}{RUN_SEPARATOR}{token}"
+
+
+def release_of(run: str) -> str:
+    """The release id of a run reference (checked), e.g. ``2026-01-02.0`` of ``2026-01-02.0~a1b2``."""
+    release_id, _, token = run.partition(RUN_SEPARATOR)
+    parse_release_id(release_id)
+    if RUN_SEPARATOR in run and not _RUN_TOKEN.fullmatch(token):
+        raise PwcError(f"run reference {run!r} is not valid: expected <release id>~<token of a-z, 0-9, ->")
+    return release_id
+
+
 @contextmanager
-def workspace(settings: Settings, release_id: str) -> Iterator[Path]:
+def workspace(settings: Settings, run: str) -> Iterator[Path]:
     """The release's work directory as a local path.
 
     A local ``work`` setting is used in place. A URL (``s3://...``) is mirrored:
     downloaded before the stage and uploaded after it succeeds, so tasks of one
     run can execute on different machines.
     """
-    parse_release_id(release_id)
-    if "://" not in settings.work:
-        path = Path(settings.work) / release_id
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(settings.work)
-    remote = f"{root.rstrip('/')}/{release_id}"
-    with tempfile.TemporaryDirectory(prefix=f"pwc-{release_id}-") as tmp:
-        local = Path(tmp)
-        if fs.exists(remote):
-            fs.get(remote + "/", str(local), recursive=True)
-        fetched = _file_states(local)
+    release_id = release_of(run)
+    work = open_location(settings.work).child(run)
+    local = work.local_path()
+    if local is not None:
+        local.mkdir(parents=True, exist_ok=True)
         yield local
+        return
+    with tempfile.TemporaryDirectory(prefix=f"pwc-{release_id}-") as tmp:
+        mirror = Path(tmp)
+        for rel in _remote_files(work):
+            with work.stream(rel) as chunks, open(_ensure_parent(mirror / rel), "wb") as out:
+                out.writelines(chunks)
+        fetched = _file_states(mirror)
+        yield mirror
         # Only what the stage wrote goes back: stages that run side by side (validate, export)
         # write different files and only read the work database.
-        for rel, state in sorted(_file_states(local).items()):
+        for rel, state in sorted(_file_states(mirror).items()):
             if fetched.get(rel) != state:
-                fs.put_file(str(local / rel), f"{remote}/{rel}")
+                work.put_file(mirror / rel, rel)
+
+
+def _remote_files(location: Location, prefix: str = "") -> list[str]:
+    files: list[str] = []
+    for name in location.listdir(prefix):
+        rel = f"{prefix}/{name}" if prefix else name
+        files += _remote_files(location, rel) if location.is_dir(rel) else [rel]
+    return files
+
+
+def _ensure_parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _file_states(root: Path) -> dict[str, tuple[int, int]]:
@@ -98,10 +134,6 @@ def work_db(settings: Settings, path: Path, read_only: bool = False) -> Iterator
         con.close()
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0])  # type: ignore[index]
-
-
 def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
 
@@ -122,10 +154,14 @@ def plan(settings: Settings, day: date) -> str:
     return plan_release_id(settings.store, day)
 
 
-def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
+def ingest(settings: Settings, run: str) -> dict[str, Any]:
     """Discover and stream every source file into raw tables of a fresh work database."""
+    release_id = release_of(run)
+    from transforms.publish.store import ensure_index
+
     sources = discover(settings.require_source())
-    with workspace(settings, release_id) as path:
+    ensure_index(settings.store)
+    with workspace(settings, run) as path:
         (path / WORK_DB).unlink(missing_ok=True)
         with work_db(settings, path) as con:
             report = ingest_sources(
@@ -148,39 +184,31 @@ def ingest(settings: Settings, release_id: str) -> dict[str, Any]:
     return summary
 
 
-def normalize(settings: Settings, release_id: str) -> dict[str, Any]:
+def normalize(settings: Settings, run: str) -> dict[str, Any]:
     """Parse values and materialise the staging models."""
     from transforms.normalize.models import load_rules
     from transforms.normalize.stage import normalize as run_normalize
 
     model_rules = load_rules(settings.model_rules) if settings.model_rules else None
-    with workspace(settings, release_id) as path, work_db(settings, path) as con:
+    with workspace(settings, run) as path, work_db(settings, path) as con:
         runs = run_normalize(con, model_rules)
     return {r.name: r.rows for r in runs}
 
 
-def build(settings: Settings, release_id: str) -> dict[str, Any]:
+def build(settings: Settings, run: str) -> dict[str, Any]:
     """Materialise the release tables, the id registry and the diff against the previous release."""
-    from transforms.build.changes import build_changes
+    release_id = release_of(run)
+    from transforms.tables.stage import build_tables
 
-    with workspace(settings, release_id) as path, work_db(settings, path) as con:
-        create_macros(con)
-        load_previous(con, path)
-        runs = run_models(con, "release", RELEASE_MODELS)
-        lineage = build_lineage(con, path)
-        runs += run_models(con, "release", ID_MODELS)
-        changes = build_changes(con, path, release_id)
-        rows = {
-            r.name: r.rows if r.rows is not None else _count(con, r.name) for r in runs if r.name in TABLES
-        }
-    return {**rows, "int_lineage": lineage, "changes": changes}
+    with workspace(settings, run) as path, work_db(settings, path) as con:
+        return build_tables(con, path, release_id)
 
 
-def validate(settings: Settings, release_id: str) -> dict[str, Any]:
+def validate(settings: Settings, run: str) -> dict[str, Any]:
     """Run the Great Expectations gate; writes ``validation.json``; raises ValidationFailed."""
     from transforms.validate.gate import raise_for_failures, run_gate
 
-    with workspace(settings, release_id) as path:
+    with workspace(settings, run) as path:
         with work_db(settings, path, read_only=True) as con:
             raw_cells = con.execute(
                 "SELECT count(*) FROM raw_results WHERE metric_name_raw IS NOT NULL"
@@ -203,21 +231,22 @@ def validate(settings: Settings, release_id: str) -> dict[str, Any]:
         summary = report.to_json_dict()
         _write_json(out, summary)
         raise_for_failures(report, str(out))
-    return {"success": True, "report": str(out)}
+    return {"success": True, "report": str(out), "seconds": report.seconds}
 
 
-def export(settings: Settings, release_id: str, created_at: datetime | None = None) -> dict[str, Any]:
+def export(settings: Settings, run: str, created_at: datetime | None = None) -> dict[str, Any]:
     """Write the release's data files (Parquet, ``pwc.duckdb``) and its data-quality report.
 
     Independent of the gate: the in-process build runs it while ``validate`` runs, and the
     DAG runs the two as parallel tasks; ``seal`` then needs both.
     """
-    from transforms.build.changes import DIFF_JSON
+    release_id = release_of(run)
     from transforms.publish.export import export_tables
     from transforms.publish.quality import build_report
+    from transforms.tables.changes import DIFF_JSON
 
     created = created_at or datetime.now(UTC)
-    with workspace(settings, release_id) as path:
+    with workspace(settings, run) as path:
         diff = _read_json(path / DIFF_JSON, "build")
         with work_db(settings, path, read_only=True) as con:
             quality = build_report(con, release_id=release_id, previous=previous_quality(path), diff=diff)
@@ -227,12 +256,13 @@ def export(settings: Settings, release_id: str, created_at: datetime | None = No
     return {name: t["row_count"] for name, t in tables.items()}
 
 
-def seal(settings: Settings, release_id: str) -> dict[str, Any]:
+def seal(settings: Settings, run: str) -> dict[str, Any]:
     """Complete the exported release once the gate passed: LICENSE, README, reports, manifest last."""
-    from transforms.build.changes import CHANGELOG
+    release_id = release_of(run)
     from transforms.publish.export import seal_release
+    from transforms.tables.changes import CHANGELOG
 
-    with workspace(settings, release_id) as path:
+    with workspace(settings, run) as path:
         ingest_summary = _read_json(path / "ingest.json", "ingest")
         validation = _read_json(path / "validation.json", "validate")
         if not validation.get("success"):
@@ -251,25 +281,18 @@ def seal(settings: Settings, release_id: str) -> dict[str, Any]:
     return {"files": len(manifest["files"])}
 
 
-def publish(settings: Settings, release_id: str) -> str:
+def publish(settings: Settings, run: str) -> str:
     """Move the exported release into the store atomically, then update index/latest."""
+    release_id = release_of(run)
     from transforms.publish.store import publish_release
 
-    with workspace(settings, release_id) as path:
+    with workspace(settings, run) as path:
         return publish_release(path / "release", settings.store, release_id)
 
 
-def cleanup(settings: Settings, release_id: str) -> None:
+def cleanup(settings: Settings, run: str) -> None:
     """Remove the release's work directory (after a successful publish)."""
-    if "://" in settings.work:
-        import fsspec
-
-        fs, root = fsspec.core.url_to_fs(settings.work)
-        target = f"{root.rstrip('/')}/{release_id}"
-        if fs.exists(target):
-            fs.rm(target, recursive=True)
-    else:
-        shutil.rmtree(Path(settings.work) / release_id, ignore_errors=True)
+    open_location(settings.work).remove(run)
 
 
 def run_stage(stage: str, settings: Settings, *args: Any) -> Any:
@@ -280,13 +303,13 @@ def run_stage(stage: str, settings: Settings, *args: Any) -> Any:
     publish stage writes to it, and it writes a release whole or not at all).
     """
     fn: Callable[..., Any] = globals()[stage]
-    local_work = "://" not in settings.work
-    where = Path(settings.work if local_work else tempfile.gettempdir())
-    if local_work and args and isinstance(args[0], str):
+    work = open_location(settings.work).local_path()
+    where = work if work is not None else Path(tempfile.gettempdir())
+    if work is not None and args and isinstance(args[0], str):
         where = where / args[0]
     disk_setting = "point the work directory elsewhere with --work / PWC_WORK"
     if stage == "publish":
-        where = Path(settings.store) if "://" not in settings.store else where
+        where = open_location(settings.store).local_path() or where
         disk_setting = "publish into another store with --store / PWC_STORE"
     memory_setting = _setting_hint(settings, "memory_limit")
     with resource_errors(
@@ -317,6 +340,8 @@ pandas are loaded, so that the process's peak is that of its largest stage, not 
 class BuildResult:
     release_id: str
     location: str
+    run: str = ""
+    """The run reference: the work directory is ``<work>/<run>``."""
     seconds: dict[str, float] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -338,23 +363,26 @@ def build_release(
     hooks: Hooks | None = None,
 ) -> BuildResult:
     """Run every stage in this process (no scheduler), one at a time; returns the published release."""
-    rid = release_id or plan(settings, day or datetime.now(UTC).date())
-    parse_release_id(rid)
+    if release_id is not None:
+        parse_release_id(release_id)  # an empty or malformed id is refused, never replaced by a plan
+    rid = release_id if release_id is not None else plan(settings, day or datetime.now(UTC).date())
+    run = run_reference(rid, secrets.token_hex(4))
     result = BuildResult(rid, "")
     hooks = hooks or Hooks()
     for stage in STAGES:
         if hooks.stage_started:
             hooks.stage_started(stage)
         started = time.perf_counter()
-        result.details[stage] = run_stage(stage, settings, rid)
+        result.details[stage] = run_stage(stage, settings, run)
         result.seconds[stage] = time.perf_counter() - started
         release_unused_memory()
         for callback in (on_stage, hooks.stage_finished):
             if callback:
                 callback(stage, result.seconds[stage])
     result.location = str(result.details["publish"])
+    result.run = run
     if not keep_work:
-        cleanup(settings, rid)
+        cleanup(settings, run)
     return result
 
 

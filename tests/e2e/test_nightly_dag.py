@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -26,9 +27,9 @@ import duckdb
 import pytest
 
 from tests.support.airflow_env import PROJECT_ROOT, airflow_env, dags_test, log_tail
-from transforms.build.sqlrunner import quote_ident
-from transforms.build.tables import TABLES
 from transforms.client.verify import verify_release
+from transforms.duck import quote_ident
+from transforms.release.schema import TABLES
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -216,7 +217,8 @@ def test_latest_and_index_point_to_the_release(site: Site, first_run: Run) -> No
     assert index["latest"] == f"{DAY}.0"
     assert [r["release_id"] for r in index["releases"]] == [f"{DAY}.0"]
     visible = [name for name in first_run.store_entries if not name.startswith(".")]  # not .staging/
-    assert visible == [f"{DAY}.0", "index.json", "latest.json"]
+    assert visible == [f"{DAY}.0", "index.json", "latest", "latest.json"]
+    assert os.readlink(site.store / "latest") == f"{DAY}.0"
 
 
 def test_work_dir_of_the_release_is_cleaned_up(site: Site, first_run: Run) -> None:

@@ -68,12 +68,12 @@ def test_build_rejects_a_malformed_release_id(tiny_source: Path, tmp_path: Path)
     assert err.startswith("error: ") and "YYYY-MM-DD.N" in err
 
 
-def test_list_marks_the_latest(sample_release: Built) -> None:
-    code, out, _ = run("release", "list", "--from", str(sample_release.store))
+def test_list_marks_the_latest(tiny_release: Built) -> None:
+    code, out, _ = run("release", "list", "--from", str(tiny_release.store))
     assert code == 0
-    assert out.startswith("2026-01-02.0 ") and out.rstrip().endswith("(latest)")
-    code, out, _ = run("release", "list", "--from", str(sample_release.store), "--json")
-    assert json.loads(out)[0]["release_id"] == "2026-01-02.0"
+    assert out.startswith(f"{tiny_release.release_id} ") and out.rstrip().endswith("(latest)")
+    code, out, _ = run("release", "list", "--from", str(tiny_release.store), "--json")
+    assert json.loads(out)[0]["release_id"] == tiny_release.release_id
 
 
 def test_list_of_an_empty_store_says_where_it_looked(tmp_path: Path) -> None:
@@ -82,9 +82,9 @@ def test_list_of_an_empty_store_says_where_it_looked(tmp_path: Path) -> None:
     assert err.startswith("error: ") and "index.json" in err
 
 
-def test_verify_intact_then_flipped_byte(sample_release: Built, tmp_path: Path) -> None:
-    copy = tmp_path / sample_release.release_id
-    shutil.copytree(sample_release.release_dir, copy)
+def test_verify_intact_then_flipped_byte(tiny_release: Built, tmp_path: Path) -> None:
+    copy = tmp_path / tiny_release.release_id
+    shutil.copytree(tiny_release.release_dir, copy)
     code, out, _ = run("release", "verify", str(copy))
     assert code == 0 and out.startswith(f"ok: {copy}: ")
     target = copy / "parquet" / "results.parquet"
@@ -97,8 +97,8 @@ def test_verify_intact_then_flipped_byte(sample_release: Built, tmp_path: Path) 
     assert err.rstrip().endswith("the release is not intact")
 
 
-def test_download_over_http_verifies_and_refuses_corruption(sample_release: Built, tmp_path: Path) -> None:
-    with serve_directory(sample_release.store) as server:
+def test_download_over_http_verifies_and_refuses_corruption(tiny_release: Built, tmp_path: Path) -> None:
+    with serve_directory(tiny_release.store) as server:
         code, out, err = run(
             "release",
             "download",
@@ -110,15 +110,15 @@ def test_download_over_http_verifies_and_refuses_corruption(sample_release: Buil
             "--no-progress",
         )
         assert code == 0, err
-        assert out.strip() == str(tmp_path / "ok" / sample_release.release_id)
+        assert out.strip() == str(tmp_path / "ok" / tiny_release.release_id)
         code, out, _ = run("release", "verify", out.strip())
         assert code == 0
 
-        server.corrupt.add(f"{sample_release.release_id}/parquet/papers.parquet")
+        server.corrupt.add(f"{tiny_release.release_id}/parquet/papers.parquet")
         code, out, err = run(
             "release",
             "download",
-            sample_release.release_id,
+            tiny_release.release_id,
             "--from",
             server.url,
             "--to",
@@ -127,15 +127,15 @@ def test_download_over_http_verifies_and_refuses_corruption(sample_release: Buil
         )
         assert code == 1
         assert err.startswith("error: parquet/papers.parquet: sha256 mismatch")
-        assert not (tmp_path / "bad" / sample_release.release_id).exists()
+        assert not (tmp_path / "bad" / tiny_release.release_id).exists()
 
 
-def test_download_of_an_unknown_release_lists_the_known_ones(sample_release: Built, tmp_path: Path) -> None:
+def test_download_of_an_unknown_release_lists_the_known_ones(tiny_release: Built, tmp_path: Path) -> None:
     code, _, err = run(
-        "release", "download", "1999-01-01.0", "--from", str(sample_release.store), "--to", str(tmp_path)
+        "release", "download", "1999-01-01.0", "--from", str(tiny_release.store), "--to", str(tmp_path)
     )
     assert code == 2
-    assert "1999-01-01.0" in err and "2026-01-02.0" in err
+    assert "1999-01-01.0" in err and tiny_release.release_id in err
 
 
 def test_every_command_is_documented_in_the_readme() -> None:

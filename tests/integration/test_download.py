@@ -14,6 +14,7 @@ from transforms.client.download import download_release
 from transforms.client.store import list_releases, read_manifest, resolve_release_id
 from transforms.client.verify import verify_release
 from transforms.errors import IntegrityError, PwcError, ReleaseNotFound
+from transforms.storage import TransferLimits
 
 pytestmark = pytest.mark.integration
 
@@ -81,30 +82,46 @@ def test_store_without_index_says_so(tmp_path: Path) -> None:
     assert str(info.value).startswith(f"{srv.url}/index.json: not found; expected a release store")
 
 
-def test_interrupted_download_resumes_with_a_range_request(
+def test_dropped_connection_is_resumed_in_the_same_run_with_a_range_request(
     server: FileServer, store: Path, tmp_path: Path
 ) -> None:
     size = _size(store, RESULTS)
     server.fail_after_bytes[RESULTS] = size // 3
 
-    with pytest.raises(
-        PwcError,
-        match=rf"^parquet/results\.parquet: download interrupted after {size // 3} of {size} bytes .*rerun to resume",
-    ):
-        download_release(server.url, NEW, tmp_path, progress=False)
-    partial = tmp_path / f".{NEW}.partial"
-    assert (partial / "parquet" / "results.parquet").stat().st_size == size // 3
-    assert not (tmp_path / NEW).exists()
-    n_before = len(server.log)
-    completed = {r.path for r in server.log if r.status == 200 and "/parquet/" in r.path} - {RESULTS}
-    assert completed  # files sorted before results.parquet were complete
-
     out = download_release(server.url, NEW, tmp_path, progress=False)
     assert verify_release(out).ok
-
     results = server.requests_for(RESULTS)
     assert [(r.range, r.status) for r in results] == [(None, 200), (f"bytes={size // 3}-", 206)]
     assert sum(r.body_bytes for r in results) == size < 2 * size
+
+
+def test_connection_that_keeps_breaking_stops_after_the_retries_and_a_rerun_resumes(
+    server: FileServer, store: Path, tmp_path: Path
+) -> None:
+    size = _size(store, RESULTS)
+    step = size // 10
+    server.fail_after_bytes[RESULTS] = [step] * 4  # one first try + 3 resumes, each breaking again
+    limits = TransferLimits(retries=3, backoff=0.0)
+
+    with pytest.raises(
+        PwcError,
+        match=rf"^parquet/results\.parquet: download interrupted after {4 * step} of {size} bytes "
+        r".*3 resumes tried.*rerun to resume",
+    ):
+        download_release(server.url, NEW, tmp_path, progress=False, limits=limits)
+    partial = tmp_path / f".{NEW}.partial"
+    assert (partial / "parquet" / "results.parquet").stat().st_size == 4 * step
+    assert not (tmp_path / NEW).exists()
+    assert [p.name for p in tmp_path.iterdir()] == [partial.name]  # nothing visible
+    n_before = len(server.log)
+    completed = {r.path for r in server.log if r.status == 200 and "/parquet/" in r.path} - {RESULTS}
+    assert completed  # the other files were fetched meanwhile
+
+    out = download_release(server.url, NEW, tmp_path, progress=False)
+    assert verify_release(out).ok
+    results = server.requests_for(RESULTS)
+    assert [r.range for r in results][-1] == f"bytes={4 * step}-"
+    assert sum(r.body_bytes for r in results) == size
     # Files that had completed before the interruption were not fetched again.
     assert not completed & {r.path for r in server.log[n_before:]}
 
@@ -115,8 +132,6 @@ def test_resume_restarts_the_file_when_the_server_ignores_range(
     size = _size(store, RESULTS)
     server.fail_after_bytes[RESULTS] = 1000
     server.ignore_range.add(RESULTS)
-    with pytest.raises(PwcError, match="download interrupted"):
-        download_release(server.url, NEW, tmp_path, progress=False)
 
     out = download_release(server.url, NEW, tmp_path, progress=False)
     assert verify_release(out).ok
@@ -192,7 +207,7 @@ def test_fsspec_url_source(store: Path, tmp_path: Path) -> None:
 
 
 def test_manifest_paths_escaping_the_release_are_refused(tmp_path: Path) -> None:
-    from transforms.publish.manifest import read_json, write_json_atomic
+    from transforms.storage import read_json, write_json_atomic
 
     store = tmp_path / "store"
     release = write_fake_release(store, OLD, results_rows=10)
@@ -222,3 +237,29 @@ def test_manifest_that_differs_from_the_index_is_refused(tmp_path: Path) -> None
         IntegrityError, match=r"^manifest\.json: sha256 mismatch \(expected \w{12}… from index\.json"
     ):
         download_release(store, OLD, tmp_path / "dl", progress=False)
+
+
+def test_dropped_connections_and_busy_answers_are_retried_with_back_off(
+    server: FileServer, store: Path, tmp_path: Path
+) -> None:
+    """urllib3's Retry in the session's HTTPAdapter: a connection closed before any answer and
+    429/503/500 answers are asked again, with back-off, until the file comes."""
+    server.faults["index.json"] = ["drop", "503"]
+    server.faults[RESULTS] = ["503", "drop", "429", "500"]
+    limits = TransferLimits(retries=5, backoff=0.05)
+
+    out = download_release(server.url, NEW, tmp_path, progress=False, limits=limits)
+
+    assert verify_release(out).ok
+    assert [r.status for r in server.requests_for("index.json")] == [0, 503, 200]  # 0: dropped
+    assert [r.status for r in server.requests_for(RESULTS)] == [503, 0, 429, 500, 200]
+    assert [r.range for r in server.requests_for(RESULTS)] == [None] * 5
+
+
+def test_a_server_that_stays_busy_is_one_line_after_the_retries(server: FileServer, tmp_path: Path) -> None:
+    server.faults[RESULTS] = ["503"] * 10
+    limits = TransferLimits(retries=2, backoff=0.0)
+    with pytest.raises(PwcError, match=r"results\.parquet: expected HTTP 200, found 503 .* after retries$"):
+        download_release(server.url, NEW, tmp_path, progress=False, limits=limits)
+    assert [r.status for r in server.requests_for(RESULTS)] == [503, 503, 503]
+    assert not (tmp_path / NEW).exists()

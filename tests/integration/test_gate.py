@@ -19,9 +19,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.build.tables import TABLES
 from transforms.errors import ConfigError, ValidationFailed
-from transforms.validate.gate import GateReport, raise_for_failures, run_gate
+from transforms.release.schema import TABLES
+from transforms.validate.gate import raise_for_failures, run_gate
+from transforms.validate.report import GateReport
 
 pytestmark = pytest.mark.integration
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def test_rebuild_takes_the_next_id_and_moves_latest(tiny_source: Path, tmp_path:
     assert ids == ["2026-03-04.0", "2026-03-04.1"]
     latest = json.loads((tmp_path / "store" / "latest.json").read_text())
     assert latest["release_id"] == "2026-03-04.1"
+    # The local store's latest link followed latest.json (a relative link: the store can move).
+    assert os.readlink(tmp_path / "store" / "latest") == "2026-03-04.1"
+    assert (tmp_path / "store" / "latest" / "pwc.duckdb").is_file()
     assert table_hashes(tmp_path / "store", ids[0]).keys() == table_hashes(tmp_path / "store", ids[1]).keys()
 
 

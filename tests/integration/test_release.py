@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.builds import ROOT, SAMPLE, Built
-from transforms.build.tables import TABLES
 from transforms.client.verify import verify_release
 from transforms.normalize.values import parse_metric_value
-from transforms.publish.manifest import parse_sha256sums, sha256_file
+from transforms.release.manifest import parse_sha256sums
+from transforms.release.schema import TABLES
+from transforms.storage import sha256_file
 
 pytestmark = pytest.mark.integration
 
@@ -217,21 +218,14 @@ def test_historical_variants_are_ingested(release_db: duckdb.DuckDBPyConnection)
 
 
 SEED_QUERY = """
-SELECT t.name AS task, d.name AS dataset, trim(r.metric_name_raw) AS metric, r.value, mo.name AS model
-FROM results r
-JOIN papers p USING (paper_id)
-JOIN tasks t USING (task_id)
-JOIN datasets d USING (dataset_id)
-JOIN metrics m USING (metric_id)
-JOIN models mo USING (model_id)
+-- The site's paper pages read this table; what a page shows (the metric as the leaderboard
+-- spelled it, the official dump and submissions, no parameter counts) is defined once, in
+-- transforms/sql/site_index/site_paper_results.sql.
+SELECT r.task, r.dataset, r.metric, r.value, r.model
+FROM site_paper_results AS r
+JOIN papers AS p USING (paper_id)
 WHERE p.arxiv_id = $arxiv
-  -- The pages show the metric as the leaderboard spelled it ('PPL'); metrics.name is the
-  -- canonical metric ('Perplexity'). They show the official dump, not the community
-  -- leaderboard files bundled beside it.
-  AND r.source LIKE 'evaluation-tables%'
-  -- Papers With Code 2 shows parameter counts as model metadata, not as results.
-  AND m.name NOT ILIKE '%param%'
-ORDER BY dataset, model, metric
+ORDER BY r.position
 """
 
 

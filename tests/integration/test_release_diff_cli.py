@@ -23,8 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.support.builds import Built, build
-from transforms.build.tables import ENTITY_TABLES
+from tests.support.http_server import serve_directory
 from transforms.cli import app
+from transforms.release.schema import ENTITY_TABLES
 
 pytestmark = pytest.mark.integration
 
@@ -262,10 +263,11 @@ def test_a_bad_format_is_a_usage_error(two_releases: TwoReleases) -> None:
 
 
 def test_a_remote_store_is_fetched_and_verified(two_releases: TwoReleases, tmp_path: Path) -> None:
-    from transforms.publish.diff import diff_store_releases
+    from transforms.client.diff import diff_store_releases
 
     local, _ = diff_store_releases(str(two_releases.store), A, B)
-    remote, rows = diff_store_releases(f"file://{two_releases.store}", A, B, cache_dir=tmp_path)
+    with serve_directory(two_releases.store) as server:
+        remote, rows = diff_store_releases(server.url, A, B, cache_dir=tmp_path)
     assert remote == local
     assert sorted(p.name for p in (tmp_path / B / "parquet").iterdir()) == sorted(
         p.name
@@ -279,7 +281,7 @@ def test_the_release_ships_the_same_diff(two_releases: TwoReleases) -> None:
     """B's own ``changes`` table and CHANGELOG.md are the diff against A that the command computes."""
     import pyarrow.parquet as pq
 
-    from transforms.publish.diff import diff_store_releases, render_changelog
+    from transforms.client.diff import diff_store_releases, render_changelog
 
     diff, rows = diff_store_releases(str(two_releases.store), A, B)
     b_dir = two_releases.b.release_dir

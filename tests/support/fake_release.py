@@ -13,20 +13,15 @@ from typing import Any
 
 import duckdb
 
-from transforms.publish.manifest import (
-    DEFAULT_LICENSE,
-    INDEX,
-    LATEST,
-    MANIFEST,
+from transforms.release.layout import DEFAULT_LICENSE, INDEX, LATEST, MANIFEST, parse_release_id
+from transforms.release.manifest import (
     build_manifest,
     index_entry,
     latest_pointer,
-    parse_release_id,
-    read_json,
     updated_index,
-    write_json_atomic,
     write_sha256sums,
 )
+from transforms.storage import read_json, write_json_atomic
 
 TABLES = ("papers", "tasks", "datasets", "metrics", "models", "results", "code_links", "methods")
 

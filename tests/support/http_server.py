@@ -6,6 +6,10 @@ the leading slash, e.g. ``"2026-01-02.0/parquet/results.parquet"``.
 
 - ``fail_after_bytes[path] = n``: the next GET of ``path`` sends its headers and
   ``n`` bytes of the body, then closes the connection (once; the entry is removed).
+  A list ``[n1, n2, ...]`` does so for as many GETs, one entry each.
+- ``faults[path] = ["drop", "503", "429", ...]``: each GET of ``path`` takes the next fault:
+  ``drop`` closes the connection before any answer, a number answers with that status (and
+  ``Retry-After: 0``); the file is served once the list is empty.
 - ``corrupt.add(path)``: every response for ``path`` has one byte flipped.
 - ``ignore_range.add(path)``: Range headers for ``path`` are ignored (200, whole file).
 
@@ -44,7 +48,8 @@ class RequestRecord:
 @dataclass
 class FileServer:
     root: Path
-    fail_after_bytes: dict[str, int] = field(default_factory=dict)
+    fail_after_bytes: dict[str, int | list[int]] = field(default_factory=dict)
+    faults: dict[str, list[str]] = field(default_factory=dict)
     corrupt: set[str] = field(default_factory=set)
     ignore_range: set[str] = field(default_factory=set)
     log: list[RequestRecord] = field(default_factory=list)
@@ -85,7 +90,18 @@ class FileServer:
 
     def _take_failure(self, path: str) -> int | None:
         with self._lock:
+            planned = self.fail_after_bytes.get(path)
+            if isinstance(planned, list):
+                n = planned.pop(0) if planned else None
+                if not planned:
+                    self.fail_after_bytes.pop(path, None)
+                return n
             return self.fail_after_bytes.pop(path, None)
+
+    def _take_fault(self, path: str) -> str | None:
+        with self._lock:
+            planned = self.faults.get(path)
+            return planned.pop(0) if planned else None
 
 
 @contextmanager
@@ -119,6 +135,17 @@ class _Handler(BaseHTTPRequestHandler):
         target = (state.root / rel).resolve()
         if not target.is_relative_to(state.root.resolve()) or not target.is_file():
             self._reply(404, b"not found\n", {"Content-Type": "text/plain"}, rel, range_header, send_body)
+            return
+
+        fault = state._take_fault(rel) if send_body else None
+        if fault == "drop":
+            state._record(RequestRecord(self.command, rel, range_header, 0, 0))
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None:
+            status = int(fault)
+            self._reply(status, b"busy\n", {"Retry-After": "0"}, rel, range_header, send_body)
             return
 
         data = target.read_bytes()

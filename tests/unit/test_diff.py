@@ -9,10 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from transforms.build.sqlrunner import quote_ident, sql_literal
-from transforms.build.tables import ENTITY_TABLES, TABLES
-from transforms.errors import PwcError
-from transforms.publish.diff import (
+from transforms.client.diff import (
     CHANGES_TABLE,
     ReleaseDiff,
     TableDiff,
@@ -22,6 +19,9 @@ from transforms.publish.diff import (
     render_changelog,
     render_text,
 )
+from transforms.duck import quote_ident, sql_literal
+from transforms.errors import PwcError
+from transforms.release.schema import ENTITY_TABLES, TABLES
 
 A, B = "2026-01-02.0", "2026-02-01.0"
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from tests.support.builds import ROOT
-from transforms.build.sqlrunner import SQL_DIR, VIEW_MARKER
-from transforms.build.tables import TABLES
+from transforms.duck import SQL_DIR, VIEW_MARKER
+from transforms.release.schema import ENTITY_TABLES, TABLES
 
 
 def test_tables_doc_is_current() -> None:
@@ -36,3 +36,16 @@ def test_readme_starts_with_the_two_commands() -> None:
     commands = [line for line in first_block.splitlines()[1:] if line.strip() and not line.startswith("#")]
     assert [c.split("#")[0].strip() for c in commands] == ["make nightly", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_lineage_model_names_every_entity_table() -> None:
+    """int_lineage.sql spells out one SELECT per entity table: none may be missing or extra."""
+    sql = (SQL_DIR / "release" / "int_lineage.sql").read_text()
+    active = sql[sql.index("WITH active AS") : sql.index("spellings AS")]
+    found = re.findall(
+        r"SELECT '(\w+)'(?: AS entity)?, (\w+)(?: AS id)?, (\w+)(?: AS lineage_id)? FROM (\w+)", active
+    )
+    entities = {f[0]: f for f in found if f[0] != "result_identities"}
+    assert set(entities) == set(ENTITY_TABLES)
+    for table, (_, key, lineage, source) in entities.items():
+        assert key == lineage == TABLES[table].key and source == table

@@ -11,20 +11,16 @@ from pathlib import Path
 import pytest
 
 from transforms.errors import PublishError, PwcError
-from transforms.publish.manifest import (
+from transforms.release.layout import parse_release_id, release_sort_key
+from transforms.release.manifest import (
     build_manifest,
-    canonical_json_bytes,
     file_entry,
     index_entry,
-    parse_release_id,
     parse_sha256sums,
-    read_json,
-    release_sort_key,
-    sha256_file,
     updated_index,
-    write_json_atomic,
     write_sha256sums,
 )
+from transforms.storage import canonical_json_bytes, read_json, sha256_file, write_json_atomic
 
 
 def test_parse_release_id() -> None:

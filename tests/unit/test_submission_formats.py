@@ -8,7 +8,6 @@ two community files are real submissions received after the closure.
 from __future__ import annotations
 
 import copy
-import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,27 +17,25 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from transforms.ingest.evaluation_tables import walk_task
-from transforms.submissions.formats import (
+from tests.support import dump2020
+from transforms.submissions.canonical import (
     FORMATS,
     Converted,
     FlatResult,
     arxiv_id_from_url,
     canonical_bytes,
-    convert,
     flatten_results,
     papers,
-    recognise,
     schema_path,
     submission_id,
-    suggest_conversion,
 )
+from transforms.submissions.formats import convert, recognise
 from transforms.submissions.problems import Problem
+from transforms.submissions.unrecognised import suggest_conversion
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
 COMMUNITY = ROOT / "tests" / "fixtures" / "submissions" / "community"
-DUMP_2020 = ROOT / "data" / "sample" / "evaluation-tables.2020-08-28.json.gz"
 
 CONSENT = {"license": "CC-BY-SA-4.0", "submitter": {"name": "Jane Doe"}}
 PAPER = {
@@ -133,24 +130,8 @@ def test_schema_path_names_the_shipped_files_and_refuses_unknown_formats() -> No
 
 
 def _dump_results() -> set[tuple[str, str, str, str, str, str]]:
-    with gzip.open(DUMP_2020, "rt", encoding="utf-8") as f:
-        tasks = json.load(f)
-    found = set()
-    for index, task in enumerate(tasks):
-        for emitted in walk_task(task, "2020", index):
-            row = emitted.row
-            if emitted.kind == "result" and row["metric_name_raw"] is not None:
-                found.add(
-                    (
-                        row["task_raw"],
-                        row["dataset_raw"],
-                        row["model_name_raw"],
-                        row["paper_url_raw"],
-                        row["metric_name_raw"],
-                        row["value_raw"],
-                    )
-                )
-    return found
+    keys = ("task_raw", "dataset_raw", "model_name_raw", "paper_url_raw", "metric_name_raw", "value_raw")
+    return {tuple(row[k] for k in keys) for row in dump2020.result_rows()}  # type: ignore[misc]
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,10 @@ import pytest
 import yaml
 
 from transforms.errors import SourceError
-from transforms.submissions import reader
+from transforms.submissions import reader_yaml
 from transforms.submissions.problems import Problem
-from transforms.submissions.reader import MAX_PROBLEMS, Limits, Unreadable, read_document
+from transforms.submissions.reader import read_document
+from transforms.submissions.reader_problems import BAD_TEXT_RE, MAX_PROBLEMS, Limits, Unreadable
 
 
 def refused(name: str, data: bytes | str, limits: Limits | None = None) -> list[Problem]:
@@ -49,12 +50,12 @@ def place(problem: Problem) -> tuple[str, str, str]:
 def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a YAML test with each loader the reader may use."""
     if request.param == "libyaml":
-        fast = getattr(reader, "_CSafeLoader", None)
+        fast = getattr(reader_yaml, "_CSafeLoader", None)
         if fast is None:
             pytest.skip("PyYAML is built without libyaml")
-        monkeypatch.setattr(reader, "_YamlLoader", fast)
+        monkeypatch.setattr(reader_yaml, "_YamlLoader", fast)
     else:
-        monkeypatch.setattr(reader, "_YamlLoader", reader._PySafeLoader)
+        monkeypatch.setattr(reader_yaml, "_YamlLoader", reader_yaml._PySafeLoader)
     return str(request.param)
 
 
@@ -977,7 +978,7 @@ def test_mangled_files_give_problems_never_tracebacks(yaml_loader: str, name: st
             for problem in exc.problems:
                 assert problem.code and problem.expected and problem.found and problem.fix
                 for text in (problem.record, problem.field, problem.expected, problem.found, problem.fix):
-                    assert not reader._BAD_TEXT_RE.search(text), problem
+                    assert not BAD_TEXT_RE.search(text), problem
                 json.dumps(problem.to_json_dict(), ensure_ascii=False).encode("utf-8")
         else:
             json.dumps(document, allow_nan=False, ensure_ascii=False).encode("utf-8")

@@ -15,18 +15,11 @@ from typing import Any
 
 import pytest
 
-from transforms.build.tables import ENTITY_TABLES, TABLES, Table
 from transforms.errors import ConfigError, ValidationFailed
-from transforms.validate.gate import (
-    PARAMETER_NAME,
-    ExpectationReport,
-    Failure,
-    GateReport,
-    TableReport,
-    load_suite,
-    raise_for_failures,
-    suite_parameters,
-)
+from transforms.release.schema import ENTITY_TABLES, TABLES, Table
+from transforms.validate.gate import raise_for_failures
+from transforms.validate.report import ExpectationReport, Failure, GateReport, TableReport
+from transforms.validate.suites import PARAMETER_NAME, load_suite, suite_parameters
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 ID_REGEX = "^[a-z]+_[0-9a-f]{16}$"

@@ -7,7 +7,6 @@ the rest are shapes the parser promises to handle that the real data lacks.
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 from collections import Counter
@@ -15,13 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ijson
 import pytest
 
+from tests.support import dump2020
 from transforms.normalize.values import ISSUES, ParsedValue, parse_metric_value, value_text
 
 SAMPLE = Path(__file__).parents[2] / "data/sample"
-DUMP_2020 = SAMPLE / "evaluation-tables.2020-08-28.json.gz"
 
 OK = None  # expected issue for a parsed value
 
@@ -251,10 +249,7 @@ def test_the_real_2020_dump() -> None:
     Measured when the parser was written: 43,426 parsed, 160 missing, 303 text,
     42 unparseable, 29 multiple_numbers; parsed / non-missing = 0.99146.
     """
-    with gzip.open(DUMP_2020, "rb") as fh:
-        total, outcomes = _check(
-            value for task in ijson.items(fh, "item", use_float=True) for value in _metric_values(task)
-        )
+    total, outcomes = _check(value for task in dump2020.tasks() for value in _metric_values(task))
     assert total == 43_960
     assert sum(outcomes.values()) == total
     assert outcomes["not_finite"] == 0

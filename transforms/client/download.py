@@ -1,55 +1,73 @@
-"""Download one release: resumable, verified file by file, published locally by one rename.
+"""Download one release: parallel, resumable, verified file by file, published locally by one rename.
 
-Files land in ``<dest>/.<release_id>.partial/``. An interrupted file is resumed
-from where it stopped (an http ``Range`` request, or a seek); a file that does
-not match the manifest is deleted and named. Only when every file verifies is the
-partial directory renamed to ``<dest>/<release_id>``, so that directory is either
-absent or complete.
+Files land in ``<dest>/.<release_id>.partial/`` (a hidden name: never data, whatever happens to
+the process). Several files are fetched at once (``jobs``) under one progress display. A
+connection that breaks mid-file is resumed from its last byte (an http ``Range`` request, or a
+seek) under the same retry budget and back-off as the requests themselves (urllib3's ``Retry``,
+see :class:`~transforms.storage.TransferLimits`); a file that does not match the manifest is
+deleted and named. Only when every file verifies is the partial directory renamed to
+``<dest>/<release_id>``, so that directory is either absent or complete. ``tables`` fetches only
+those tables' Parquet files (with the manifest and the licence): the directory then holds those
+files, each verified, and says so in ``release verify``.
+
+Ctrl-C stops every transfer and raises :class:`Interrupted`; what was fetched stays in the hidden
+partial directory for the next run to resume.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from transforms.client.store import (
-    CHUNK,
-    FsspecStore,
-    ReleaseEntry,
-    Store,
-    as_store,
-    find_release,
-    read_manifest_bytes,
-)
-from transforms.client.verify import (
-    check_manifest,
-    check_sha256sums,
-    integrity_message,
-    short,
-    verify_release,
-)
-from transforms.errors import IntegrityError, PwcError
-from transforms.publish.manifest import (
+from transforms.client.store import ReleaseEntry, StoreLike, find_release, read_manifest_bytes
+from transforms.client.verify import integrity_message, verify_release
+from transforms.errors import IntegrityError, Interrupted, PwcError
+from transforms.release.layout import (
+    CROISSANT_FILE,
+    LATEST_LINK,
+    LICENSE_FILE,
     MANIFEST,
+    README_FILE,
     SHA256SUMS,
-    loads_json,
-    release_files,
+    is_release_id,
+    parquet_file,
+    release_sort_key,
+)
+from transforms.release.manifest import check_manifest, check_sha256sums, release_files, short
+from transforms.storage import (
+    CHUNK,
+    Location,
+    TransferLimits,
+    loads_metadata,
+    open_location,
+    point_link,
     sha256_file,
     write_bytes_atomic,
 )
 
 RERUN_HINT = "the partial download was kept for files that verified; rerun to retry"
+DEFAULT_JOBS = 4
+"""Files fetched at once: enough to fill a link whose single streams are slow, few enough for a
+small server."""
+TABLE_COMPANIONS = (SHA256SUMS, LICENSE_FILE, README_FILE, CROISSANT_FILE)
+"""Fetched with any single table: the licence and the dataset card travel with the data."""
 
 
 def download_release(
-    source: Store | str | os.PathLike[str],
+    source: StoreLike,
     release: str = "latest",
     dest_dir: str | os.PathLike[str] = ".",
     progress: bool = True,
     *,
+    tables: Sequence[str] = (),
+    jobs: int = DEFAULT_JOBS,
+    limits: TransferLimits | None = None,
     chunk: int = CHUNK,
 ) -> Path:
     """Download ``release`` (an id or ``latest``) from ``source`` into ``dest_dir/<release_id>``.
@@ -57,61 +75,145 @@ def download_release(
     Resumes an earlier interrupted run, skips files already downloaded and verified,
     checks every file's size and sha256 against the manifest (itself checked against
     the store's index) and renames the finished directory into place. Returns its path.
+    ``tables`` limits the download to those tables' Parquet files (plus the manifest, SHA256SUMS,
+    LICENSE, README.md and croissant.json); ``jobs`` files are fetched at once; ``limits`` bound
+    the transfers (deadline, minimum rate, retries). A complete download of the newest release
+    in ``dest_dir`` also moves ``dest_dir/latest`` to it.
 
     Raises ReleaseNotFound for an unknown id (listing the available ones), PwcError when
-    the transfer breaks (rerun to resume), IntegrityError when a file does not match.
+    the transfer breaks past its retries (rerun to resume), TransferError past the deadline or
+    below the minimum rate, IntegrityError when a file does not match, Interrupted on Ctrl-C.
     """
-    store = as_store(source)
+    store = open_location(source, limits)
     entry = find_release(store, release)
     rid = entry.release_id
     dest = Path(dest_dir)
+    if dest.exists() and not dest.is_dir():
+        raise PwcError(f"{dest}: is a file; expected the directory to download into (--to)")
     final = dest / rid
-    if final.exists():
-        report = verify_release(final)
-        if report.ok:
-            return final
-        raise IntegrityError(
-            f"{integrity_message(final, report.problems)}; {final} already exists but does not verify: "
-            "move it away or delete it, then rerun"
-        )
-
     manifest_bytes, files = _fetch_manifest(store, entry)
+    wanted = _wanted_files(files, tables, store.describe(f"{rid}/{MANIFEST}"))
+    complete = not tables
+
+    present = _check_existing(final, files, wanted, complete)
+    if present is not None and set(wanted) <= present:
+        if complete:
+            _point_latest(dest, rid)
+        return final
+
     partial = dest / f".{rid}.partial"
     partial.mkdir(parents=True, exist_ok=True)
     for rel in release_files(partial):
         if rel not in files:  # left by an older run (e.g. a temp file); the partial dir is ours
             (partial / rel).unlink()
 
-    total = sum(int(e["bytes"]) for e in files.values())
-    hashes: dict[str, str] = {}
-    problems: list[str] = []
-    with _ProgressBar(progress, total, rid) as advance:
-        for rel, file_entry in files.items():
-            try:
-                hashes[rel] = _fetch_file(store, rid, rel, file_entry, partial, chunk, advance)
-            except _Corrupt as exc:
-                problems.append(str(exc))
+    todo = [rel for rel in wanted if rel not in (present or set())]
+    hashes = _fetch_all(store, rid, todo, files, partial, chunk, jobs, progress)
 
-    if problems:
-        raise IntegrityError(f"{integrity_message(store.location(rid), problems)}; {RERUN_HINT}")
-    sums_problems = check_sha256sums(
-        files, (partial / SHA256SUMS).read_text(encoding="utf-8", errors="replace")
-    )
-    if sums_problems:
-        raise IntegrityError(
-            f"{integrity_message(store.location(rid), sums_problems)}; the release is broken at the source"
+    if SHA256SUMS in hashes:
+        sums_problems = check_sha256sums(
+            files, (partial / SHA256SUMS).read_text(encoding="utf-8", errors="replace")
         )
-
+        if sums_problems:
+            raise IntegrityError(
+                f"{integrity_message(store.describe(rid), sums_problems)}; the release is broken at the source"
+            )
     # The exact bytes the index vouches for: re-serialising could change them.
     write_bytes_atomic(partial / MANIFEST, manifest_bytes)
-    report = verify_release(partial, trusted_sha256=hashes)
-    if not report.ok:
-        raise IntegrityError(f"{integrity_message(partial, report.problems)}; {RERUN_HINT}")
+    if complete and present is None:
+        # Checked whole before it appears: <dest>/<id> is absent or complete.
+        report = verify_release(partial, trusted_sha256=hashes)
+        if not report.ok:
+            raise IntegrityError(f"{integrity_message(partial, report.problems)}; {RERUN_HINT}")
+    _install(partial, final, [*todo, MANIFEST])
+    if complete and present is not None:
+        # Completed a directory that held some tables already: the whole of it is checked now.
+        report = verify_release(final, trusted_sha256=hashes)
+        if not report.ok:
+            raise IntegrityError(f"{integrity_message(final, report.problems)}; {RERUN_HINT}")
+    if complete:
+        _point_latest(dest, rid)
+    return final
+
+
+def _wanted_files(files: Mapping[str, Any], tables: Sequence[str], where: str) -> list[str]:
+    """Release-relative paths to fetch: every file, or the named tables' and their companions."""
+    if not tables:
+        return sorted(files)
+    listed = sorted(
+        rel.removeprefix("parquet/").removesuffix(".parquet") for rel in files if rel.startswith("parquet/")
+    )
+    unknown = [t for t in tables if parquet_file(t) not in files]
+    if unknown:
+        raise PwcError(f"{where}: no table {unknown[0]!r} in this release; tables: {', '.join(listed)}")
+    chosen = {parquet_file(t) for t in tables} | {rel for rel in TABLE_COMPANIONS if rel in files}
+    return sorted(chosen)
+
+
+def _check_existing(
+    final: Path, files: Mapping[str, Mapping[str, Any]], wanted: Iterable[str], complete: bool
+) -> set[str] | None:
+    """The wanted files ``final`` already holds, each matching the manifest; None when it does not
+    exist. IntegrityError when anything in it differs from the release (never overwritten)."""
+    if not final.exists():
+        return None
+    if not final.is_dir():
+        raise PwcError(f"{final}: expected a release directory, found a file; move it away, then rerun")
+    if complete:
+        report = verify_release(final)
+        if report.ok:
+            return set(files)
+    problems: list[str] = []
+    present: set[str] = set()
+    for rel in release_files(final):
+        if rel not in files:
+            problems.append(f"{rel}: not listed in {MANIFEST}")
+            continue
+        problem = _check_in_place(final / rel, rel, files[rel])
+        if problem:
+            problems.append(problem)
+        elif rel in wanted:
+            present.add(rel)
+    if problems:
+        raise IntegrityError(
+            f"{integrity_message(final, problems)}; {final} already exists but does not verify: "
+            "move it away or delete it, then rerun"
+        )
+    return present
+
+
+def _install(partial: Path, final: Path, rels: Sequence[str]) -> None:
+    """Put the verified files in place: one rename of the whole directory when ``final`` is new,
+    else file by file (each one rename, the manifest last) into the files ``final`` holds."""
     try:
-        partial.rename(final)
+        if not final.exists():
+            partial.rename(final)
+            return
+        for rel in sorted(set(rels), key=lambda r: r == MANIFEST):
+            (final / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(partial / rel, final / rel)
+        _remove_empty_tree(partial)
     except OSError as exc:
         raise PwcError(f"{final}: could not move the verified download into place ({exc})") from None
-    return final
+
+
+def _remove_empty_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir():
+            path.rmdir()
+    root.rmdir()
+
+
+def _point_latest(dest: Path, rid: str) -> None:
+    """``dest/latest`` → the newest complete release downloaded into ``dest`` (so README
+    snippets that say ``releases/latest/...`` work after a download too)."""
+    newest = max(
+        (p.name for p in dest.iterdir() if is_release_id(p.name) and (p / MANIFEST).is_file()),
+        key=release_sort_key,
+        default=rid,
+    )
+    if newest == rid:
+        point_link(dest / LATEST_LINK, rid)
 
 
 def fetch_release_files(
@@ -125,11 +227,11 @@ def fetch_release_files(
     With ``in_place`` and a store on this machine's file system, each file is verified where it
     is and its own path is returned: nothing is copied (the build reads the previous release so).
     """
-    store = as_store(store_url)
+    store = open_location(store_url)
     entry = find_release(store, release)
     _, files = _fetch_manifest(store, entry)
     wanted = [rel for rel in rels if rel in files]
-    local_root = _local_root(store) if in_place else None
+    local_root = store.local_path() if in_place else None
     out: dict[str, Path] = {}
     problems: list[str] = []
     for rel in wanted:
@@ -148,16 +250,8 @@ def fetch_release_files(
             problems.append(str(exc))
         out[rel] = dest / entry.release_id / rel
     if problems:
-        raise IntegrityError(f"{integrity_message(store.location(entry.release_id), problems)}; {RERUN_HINT}")
+        raise IntegrityError(f"{integrity_message(store.describe(entry.release_id), problems)}; {RERUN_HINT}")
     return out
-
-
-def _local_root(store: Store) -> Path | None:
-    from fsspec.implementations.local import LocalFileSystem
-
-    if isinstance(store, FsspecStore) and isinstance(store.fs, LocalFileSystem):
-        return Path(store.root)
-    return None
 
 
 def _check_in_place(path: Path, rel: str, entry: Mapping[str, Any]) -> str | None:
@@ -173,35 +267,18 @@ def _check_in_place(path: Path, rel: str, entry: Mapping[str, Any]) -> str | Non
     return None
 
 
-def fetch_release_file(store_url: str, release: str, rel: str, dest: Path, chunk: int = CHUNK) -> Path:
-    """One file of a release (e.g. ``pwc.duckdb``) into ``dest/<release_id>/<rel>``, checked like a download.
-
-    Resumes a partial copy and verifies size and sha256 against the manifest (which is
-    itself checked against the index); a copy that already matches is not fetched again.
-    """
-    store = as_store(store_url)
-    entry = find_release(store, release)
-    _, files = _fetch_manifest(store, entry)
-    if rel not in files:
-        raise IntegrityError(f"{rel}: not listed in {entry.release_id}/{MANIFEST}")
-    partial = dest / entry.release_id
-    try:
-        _fetch_file(store, entry.release_id, rel, files[rel], partial, chunk, lambda n: None)
-    except _Corrupt as exc:
-        raise IntegrityError(
-            f"{integrity_message(store.location(entry.release_id), [str(exc)])}; {RERUN_HINT}"
-        ) from None
-    return partial / rel
-
-
 class _Corrupt(Exception):
     """One file did not match the manifest (already deleted)."""
 
 
-def _fetch_manifest(store: Store, entry: ReleaseEntry) -> tuple[bytes, dict[str, dict[str, Any]]]:
+class _Cancelled(Exception):
+    """Another file failed or the user interrupted: stop this transfer where it is."""
+
+
+def _fetch_manifest(store: Location, entry: ReleaseEntry) -> tuple[bytes, dict[str, dict[str, Any]]]:
     data = read_manifest_bytes(store, entry)
-    where = store.location(f"{entry.release_id}/{MANIFEST}")
-    manifest = loads_json(data, where)
+    where = store.describe(f"{entry.release_id}/{MANIFEST}")
+    manifest = loads_metadata(data, where)
     files, problems = check_manifest(manifest)
     if not problems and manifest.get("release_id") != entry.release_id:
         problems.append(
@@ -212,16 +289,126 @@ def _fetch_manifest(store: Store, entry: ReleaseEntry) -> tuple[bytes, dict[str,
     return data, files
 
 
+@dataclass
+class _Outcome:
+    rel: str
+    sha256: str | None = None
+    corrupt: str | None = None
+    error: BaseException | None = None
+
+
+def _fetch_all(
+    store: Location,
+    rid: str,
+    rels: Sequence[str],
+    files: Mapping[str, Mapping[str, Any]],
+    partial: Path,
+    chunk: int,
+    jobs: int,
+    progress: bool,
+) -> dict[str, str]:
+    """Fetch ``rels`` with ``jobs`` workers under one progress display; ``{rel: sha256}``.
+
+    Workers are daemon threads: a transfer stalled in a socket read cannot keep the process
+    alive once the command has given up. The first error (other than a corrupt file, which is
+    collected and named) stops every other transfer.
+    """
+    total = sum(int(files[rel]["bytes"]) for rel in rels)
+    stop = threading.Event()
+    todo: queue.Queue[str] = queue.Queue()
+    for rel in sorted(rels, key=lambda r: -int(files[r]["bytes"])):  # largest first: shortest total
+        todo.put(rel)
+    done: queue.Queue[_Outcome] = queue.Queue()
+    hashes: dict[str, str] = {}
+    problems: list[str] = []
+    first_error: BaseException | None = None
+
+    with _ProgressDisplay(progress, total, rid) as display:
+
+        def work() -> None:
+            while not stop.is_set():
+                try:
+                    rel = todo.get_nowait()
+                except queue.Empty:
+                    return
+                advance = display.file(rel, int(files[rel]["bytes"]))
+                outcome = _Outcome(rel)
+                try:
+                    outcome.sha256 = _fetch_file(
+                        store, rid, rel, files[rel], partial, chunk, advance, stop=stop
+                    )
+                except _Corrupt as exc:
+                    outcome.corrupt = str(exc)
+                except Exception as exc:  # noqa: BLE001 -- handed to the main thread, which raises it
+                    outcome.error = exc
+                finally:
+                    display.finish(rel)
+                done.put(outcome)
+
+        workers = [
+            threading.Thread(target=work, name=f"download-{i}", daemon=True)
+            for i in range(max(1, min(jobs, len(rels))))
+        ]
+        for w in workers:
+            w.start()
+        try:
+            for _ in rels:
+                outcome = _next_outcome(done, workers)
+                if outcome is None:
+                    break
+                if outcome.sha256 is not None:
+                    hashes[outcome.rel] = outcome.sha256
+                elif outcome.corrupt is not None:
+                    problems.append(outcome.corrupt)
+                elif outcome.error is not None and not isinstance(outcome.error, _Cancelled):
+                    first_error = first_error or outcome.error
+                    stop.set()
+        except KeyboardInterrupt:
+            stop.set()
+            for w in workers:
+                w.join(timeout=2.0)
+            raise Interrupted(
+                f"interrupted: nothing incomplete is visible in {partial.parent}; what was fetched "
+                f"is kept in {partial} (hidden) for the next run to resume"
+            ) from None
+    if first_error is not None:
+        raise first_error
+    if problems:
+        raise IntegrityError(f"{integrity_message(store.describe(rid), problems)}; {RERUN_HINT}")
+    return hashes
+
+
+def _next_outcome(done: queue.Queue[_Outcome], workers: Sequence[threading.Thread]) -> _Outcome | None:
+    """The next finished file; None once every worker has ended without a further outcome.
+
+    Waits in short slices so that Ctrl-C reaches the main thread at once.
+    """
+    while True:
+        try:
+            return done.get(timeout=0.2)
+        except queue.Empty:
+            if not any(w.is_alive() for w in workers) and done.empty():
+                return None
+
+
 def _fetch_file(
-    store: Store,
+    store: Location,
     rid: str,
     rel: str,
     entry: Mapping[str, Any],
     partial: Path,
     chunk: int,
     advance: Callable[[int], None],
+    *,
+    stop: threading.Event | None = None,
 ) -> str:
-    """Bring ``partial/rel`` to the manifest's size and sha256; return the sha256."""
+    """Bring ``partial/rel`` to the manifest's size and sha256; return the sha256.
+
+    A transfer that breaks is resumed from the bytes already written, under the location's
+    retry policy (urllib3 ``Retry``: the same budget and back-off as a failed request).
+    """
+    from urllib3.exceptions import MaxRetryError, ProtocolError
+
     size, expected = int(entry["bytes"]), str(entry["sha256"])
     target = partial / rel
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -236,7 +423,8 @@ def _fetch_file(
         with open(target, "rb") as f:
             while block := f.read(chunk):
                 h.update(block)
-    if have < size:
+    retry = store.limits.retry_policy()
+    while have < size:
         try:
             with store.stream(f"{rid}/{rel}", have, chunk) as stream:
                 if stream.offset != have:  # the source restarted the file from its first byte
@@ -246,6 +434,8 @@ def _fetch_file(
                     out.seek(have)
                     out.truncate()
                     for block in stream:
+                        if stop is not None and stop.is_set():
+                            raise _Cancelled(rel)
                         if have + len(block) > size:
                             out.close()
                             target.unlink()
@@ -256,10 +446,24 @@ def _fetch_file(
                         h.update(block)
                         have += len(block)
                         advance(len(block))
+            if have < size:
+                raise ConnectionError(f"the source ended the file after {have} of {size} bytes")
         except FileNotFoundError:
             raise IntegrityError(
-                f"{rel}: listed in {MANIFEST} but missing from {store.location(rid)}; the release is broken at the source"
+                f"{rel}: listed in {MANIFEST} but missing from {store.describe(rid)}; the release is broken at the source"
             ) from None
+        except ConnectionError as exc:
+            try:
+                retry = retry.increment(
+                    method="GET", url=store.describe(f"{rid}/{rel}"), error=ProtocolError(exc)
+                )
+            except MaxRetryError:
+                raise PwcError(
+                    f"{rel}: download interrupted after {have} of {size} bytes ({exc}; "
+                    f"{store.limits.retries} resumes tried); the partial download was kept in "
+                    f"{partial}; rerun to resume"
+                ) from None
+            retry.sleep()
         except OSError as exc:
             raise PwcError(
                 f"{rel}: download interrupted after {have} of {size} bytes ({exc}); "
@@ -276,11 +480,16 @@ def _fetch_file(
     return found
 
 
-class _ProgressBar:
-    """A rich bytes/speed/ETA bar on stderr; a no-op when disabled or stderr is not a terminal."""
+class _ProgressDisplay:
+    """One rich display on stderr: a bar for the whole release and a line per file in flight.
+
+    A no-op when disabled or stderr is not a terminal. Rich's ``Progress`` is safe to update
+    from the worker threads.
+    """
 
     def __init__(self, enabled: bool, total: int, label: str) -> None:
         from rich.console import Console
+        from rich.markup import escape
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -290,6 +499,7 @@ class _ProgressBar:
             TransferSpeedColumn,
         )
 
+        self._escape = escape
         console = Console(stderr=True)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -301,11 +511,31 @@ class _ProgressBar:
             disable=not (enabled and console.is_terminal),
             transient=False,
         )
-        self.task = self.progress.add_task(label, total=total)
+        self.total = self.progress.add_task(label, total=total)
+        self._files: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
-    def __enter__(self) -> Callable[[int], None]:
+    def file(self, rel: str, size: int) -> Callable[[int], None]:
+        """A callback advancing ``rel``'s line and the total by n bytes."""
+        task = self.progress.add_task(f"  {self._escape(rel)}", total=size)
+        with self._lock:
+            self._files[rel] = task
+
+        def advance(n: int) -> None:
+            self.progress.advance(task, n)
+            self.progress.advance(self.total, n)
+
+        return advance
+
+    def finish(self, rel: str) -> None:
+        with self._lock:
+            task = self._files.pop(rel, None)
+        if task is not None:
+            self.progress.remove_task(task)
+
+    def __enter__(self) -> Self:
         self.progress.start()
-        return lambda n: self.progress.advance(self.task, n)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()

@@ -2,33 +2,35 @@
 
 The store holds ``index.json`` (every release, oldest first), ``latest.json``
 (the newest complete release) and one directory per release id. Everything here
-only reads; the publisher is the only writer.
+only reads (through :mod:`transforms.storage`); the publisher is the only writer.
+
+A store may be a server that lies: every metadata file is read with a size cap
+(:data:`MAX_METADATA_BYTES`), as stored bytes (never decompressed), and parsed with depth and
+number limits (:func:`~transforms.storage.loads_metadata`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from transforms.errors import IntegrityError, PwcError, ReleaseNotFound
-from transforms.publish.manifest import (
+from transforms.release.layout import (
     INDEX,
     INDEX_FORMAT,
     LATEST,
     MANIFEST,
     is_release_id,
-    loads_json,
     parse_release_id,
     release_sort_key,
 )
+from transforms.storage import Location, loads_metadata, open_location
 
-CHUNK = 1 << 20
-HTTP_TIMEOUT = (10.0, 60.0)
-"""(connect, read) seconds for http(s) stores; a stalled transfer fails instead of hanging."""
+MAX_METADATA_BYTES: dict[str, int] = {INDEX: 8 << 20, LATEST: 64 << 10, MANIFEST: 8 << 20}
+"""Largest index.json, latest.json and manifest.json read (bytes). An index entry is ~300 bytes
+(8 MiB: 25,000 releases); a manifest with 30 files and every table's columns is ~20 KB."""
 
 
 @dataclass(frozen=True)
@@ -42,178 +44,22 @@ class ReleaseEntry:
     tables: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class Chunks:
-    """A byte stream of one store file; ``offset`` is where it really starts.
-
-    ``offset`` equals the requested offset when the store honoured it, and is 0 when
-    an http server ignored the Range header and sent the whole file.
-    """
-
-    offset: int
-    iterator: Iterator[bytes]
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self.iterator
+StoreLike = Location | str | os.PathLike[str]
+"""A store given as a Location, a local path, an fsspec URL or an http(s) base URL."""
 
 
-class Store:
-    """A release store; subclasses read files by path relative to the store root."""
-
-    url: str
-
-    def location(self, rel: str) -> str:
-        """The URL or path of ``rel``, for messages."""
-        return f"{self.url.rstrip('/')}/{rel}"
-
-    def read_bytes(self, rel: str) -> bytes:
-        """The whole (small) file; FileNotFoundError when absent."""
-        raise NotImplementedError
-
-    def stream(self, rel: str, offset: int = 0, chunk: int = CHUNK) -> AbstractContextManager[Chunks]:
-        """Stream ``rel`` from ``offset`` in chunks.
-
-        FileNotFoundError when absent; iterating raises OSError (ConnectionError over
-        http) when the transfer breaks, whatever the store.
-        """
-        raise NotImplementedError
-
-
-class FsspecStore(Store):
-    """A local directory or any fsspec URL (``s3://``, ``gs://``, ``memory://``, ...)."""
-
-    def __init__(self, url: str) -> None:
-        from fsspec.core import url_to_fs
-
-        self.url = url
-        self.fs, root = url_to_fs(url)
-        self.root = root.rstrip("/")
-
-    def _path(self, rel: str) -> str:
-        return f"{self.root}/{rel}"
-
-    def read_bytes(self, rel: str) -> bytes:
-        with self.fs.open(self._path(rel), "rb") as f:
-            data: bytes = f.read()
-        return data
-
-    @contextmanager
-    def stream(self, rel: str, offset: int = 0, chunk: int = CHUNK) -> Iterator[Chunks]:
-        with self.fs.open(self._path(rel), "rb") as f:
-            if offset:
-                f.seek(offset)
-
-            def chunks() -> Iterator[bytes]:
-                while block := f.read(chunk):
-                    yield block
-
-            yield Chunks(offset, chunks())
-
-
-class HttpStore(Store):
-    """An http(s) base URL, read with ``requests`` (Range requests to resume)."""
-
-    def __init__(self, url: str, timeout: tuple[float, float] = HTTP_TIMEOUT) -> None:
-        import requests
-
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-
-    def _get(self, rel: str, headers: dict[str, str] | None = None) -> Any:
-        import requests
-
-        url = self.location(rel)
-        try:
-            resp = self.session.get(url, headers=headers or {}, stream=True, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise PwcError(f"{url}: cannot fetch ({exc}); check the URL and your connection") from None
-        if resp.status_code == 404:
-            resp.close()
-            raise FileNotFoundError(url)
-        if resp.status_code not in (200, 206, 416):
-            resp.close()
-            raise PwcError(f"{url}: expected HTTP 200, found {resp.status_code} {resp.reason}")
-        return resp
-
-    def read_bytes(self, rel: str) -> bytes:
-        import requests
-
-        resp = self._get(rel)
-        try:
-            return bytes(resp.content)
-        except requests.RequestException as exc:
-            raise PwcError(f"{self.location(rel)}: transfer failed ({exc}); rerun to retry") from None
-        finally:
-            resp.close()
-
-    @contextmanager
-    def stream(self, rel: str, offset: int = 0, chunk: int = CHUNK) -> Iterator[Chunks]:
-        # identity: byte offsets must count the file's bytes, not a compressed encoding of them.
-        headers = {"Accept-Encoding": "identity"}
-        resp = self._get(rel, {**headers, "Range": f"bytes={offset}-"} if offset else headers)
-        try:
-            start = offset
-            if resp.status_code == 416 or (
-                resp.status_code == 206
-                and not resp.headers.get("Content-Range", "").startswith(f"bytes {offset}-")
-            ):
-                # What we hold is not a prefix the server agrees with: start the file again.
-                resp.close()
-                resp = self._get(rel, headers)
-                start = 0
-            elif resp.status_code == 200:
-                start = 0  # the server ignored Range and sends the whole file
-            yield Chunks(start, _read_raw(resp, chunk, self.timeout[1]))
-        finally:
-            resp.close()
-
-
-def _read_raw(resp: Any, chunk: int, read_timeout: float) -> Iterator[bytes]:
-    """The response body as it arrives, as ConnectionError if the transfer breaks.
-
-    ``read1`` hands over every byte received before a connection drops (a full-size
-    ``read`` would discard them with the error), so a resume loses nothing.
-    """
-    import requests
-    import urllib3.exceptions
-
+def _read_store_json(store: Location, rel: str, missing: str) -> Any:
     try:
-        while block := resp.raw.read1(chunk, decode_content=False):
-            yield block
-    except urllib3.exceptions.ProtocolError as exc:
-        raise ConnectionError("the connection broke before the end of the file") from exc
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise ConnectionError(f"no data received for {read_timeout:g} s") from exc
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-        raise ConnectionError(f"{exc.__class__.__name__}: {exc}") from exc
-
-
-def open_store(url: str | os.PathLike[str]) -> Store:
-    """Open a store by local path, fsspec URL or http(s) base URL."""
-    text = os.fspath(url)
-    if text.startswith(("http://", "https://")):
-        return HttpStore(text)
-    return FsspecStore(text)
-
-
-def as_store(store: Store | str | os.PathLike[str]) -> Store:
-    """``store`` itself, or the store opened at that URL/path."""
-    return store if isinstance(store, Store) else open_store(store)
-
-
-def _read_store_json(store: Store, rel: str, missing: str) -> Any:
-    try:
-        data = store.read_bytes(rel)
+        data = store.read_capped(rel, MAX_METADATA_BYTES[rel])
     except FileNotFoundError:
-        raise ReleaseNotFound(f"{store.location(rel)}: not found; {missing}") from None
-    return loads_json(data, store.location(rel))
+        raise ReleaseNotFound(f"{store.describe(rel)}: not found; {missing}") from None
+    return loads_metadata(data, store.describe(rel))
 
 
-def read_index(store: Store | str | os.PathLike[str]) -> dict[str, Any]:
+def read_index(store: StoreLike) -> dict[str, Any]:
     """The store's index.json, checked for the fields readers rely on."""
-    st = as_store(store)
-    where = st.location(INDEX)
+    st = open_location(store)
+    where = st.describe(INDEX)
     index = _read_store_json(
         st,
         INDEX,
@@ -230,10 +76,10 @@ def read_index(store: Store | str | os.PathLike[str]) -> dict[str, Any]:
     return index
 
 
-def list_releases(store: Store | str | os.PathLike[str]) -> list[ReleaseEntry]:
+def list_releases(store: StoreLike) -> list[ReleaseEntry]:
     """Every release in the store, oldest first (ordered by date, then build number)."""
-    st = as_store(store)
-    where = st.location(INDEX)
+    st = open_location(store)
+    where = st.describe(INDEX)
     entries: list[ReleaseEntry] = []
     for i, r in enumerate(read_index(st)["releases"]):
         try:
@@ -244,7 +90,7 @@ def list_releases(store: Store | str | os.PathLike[str]) -> list[ReleaseEntry]:
                 manifest_sha256=str(r["manifest_sha256"]),
                 tables={str(k): int(v) for k, v in (r.get("tables") or {}).items()},
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise PwcError(
                 f"{where}: releases[{i}]: expected release_id, created_at, schema_version, "
                 f"manifest_sha256 and tables, found a bad entry ({exc!r})"
@@ -255,9 +101,9 @@ def list_releases(store: Store | str | os.PathLike[str]) -> list[ReleaseEntry]:
     return sorted(entries, key=lambda e: release_sort_key(e.release_id))
 
 
-def find_release(store: Store | str | os.PathLike[str], release: str = "latest") -> ReleaseEntry:
+def find_release(store: StoreLike, release: str = "latest") -> ReleaseEntry:
     """The index entry for ``release`` (an id, or ``latest`` resolved through latest.json)."""
-    st = as_store(store)
+    st = open_location(store)
     entries = list_releases(st)
     by_id = {e.release_id: e for e in entries}
     if release == "latest":
@@ -265,54 +111,54 @@ def find_release(store: Store | str | os.PathLike[str], release: str = "latest")
         rid = pointer.get("release_id") if isinstance(pointer, dict) else None
         if rid not in by_id:
             raise ReleaseNotFound(
-                f"{st.location(LATEST)}: points to {rid!r}, which {INDEX} does not list; "
+                f"{st.describe(LATEST)}: points to {rid!r}, which {INDEX} does not list; "
                 f"the store is inconsistent (available: {_available(entries)})"
             )
         entry = by_id[rid]
         if pointer.get("manifest_sha256") != entry.manifest_sha256:
             raise IntegrityError(
-                f"{st.location(LATEST)}: manifest_sha256 {pointer.get('manifest_sha256')!r} differs from "
+                f"{st.describe(LATEST)}: manifest_sha256 {pointer.get('manifest_sha256')!r} differs from "
                 f"{INDEX} ({entry.manifest_sha256}); the store is inconsistent"
             )
         return entry
     parse_release_id(release)
     if release not in by_id:
         raise ReleaseNotFound(
-            f"release {release} not found in {st.location(INDEX)}; available: {_available(entries)}"
+            f"release {release} not found in {st.describe(INDEX)}; available: {_available(entries)}"
         )
     return by_id[release]
 
 
-def resolve_release_id(store: Store | str | os.PathLike[str], release: str = "latest") -> str:
+def resolve_release_id(store: StoreLike, release: str = "latest") -> str:
     """The concrete release id for ``release`` (``latest`` or an id); ReleaseNotFound lists the ids."""
     return find_release(store, release).release_id
 
 
-def read_manifest_bytes(store: Store | str | os.PathLike[str], entry: ReleaseEntry) -> bytes:
+def read_manifest_bytes(store: StoreLike, entry: ReleaseEntry) -> bytes:
     """The exact bytes of a release's manifest.json, checked against the index's manifest_sha256."""
-    st = as_store(store)
+    st = open_location(store)
     rel = f"{entry.release_id}/{MANIFEST}"
     try:
-        data = st.read_bytes(rel)
+        data = st.read_capped(rel, MAX_METADATA_BYTES[MANIFEST])
     except FileNotFoundError:
         raise ReleaseNotFound(
-            f"{st.location(rel)}: not found although {INDEX} lists {entry.release_id}; "
+            f"{st.describe(rel)}: not found although {INDEX} lists {entry.release_id}; "
             "the store is inconsistent"
         ) from None
     found = hashlib.sha256(data).hexdigest()
     if found != entry.manifest_sha256:
         raise IntegrityError(
             f"{MANIFEST}: sha256 mismatch (expected {entry.manifest_sha256[:12]}… from {INDEX}, "
-            f"found {found[:12]}…) at {st.location(rel)}"
+            f"found {found[:12]}…) at {st.describe(rel)}"
         )
     return data
 
 
-def read_manifest(store: Store | str | os.PathLike[str], release_id: str = "latest") -> dict[str, Any]:
+def read_manifest(store: StoreLike, release_id: str = "latest") -> dict[str, Any]:
     """A release's manifest (``release_id`` may be ``latest``), checked against the index."""
-    st = as_store(store)
+    st = open_location(store)
     entry = find_release(st, release_id)
-    manifest = loads_json(read_manifest_bytes(st, entry), st.location(f"{entry.release_id}/{MANIFEST}"))
+    manifest = loads_metadata(read_manifest_bytes(st, entry), st.describe(f"{entry.release_id}/{MANIFEST}"))
     if not isinstance(manifest, dict):
         raise PwcError(f"{entry.release_id}/{MANIFEST}: expected a JSON object")
     return manifest
@@ -320,3 +166,53 @@ def read_manifest(store: Store | str | os.PathLike[str], release_id: str = "late
 
 def _available(entries: list[ReleaseEntry]) -> str:
     return ", ".join(e.release_id for e in entries) or "none"
+
+
+def previous_release_id(store: StoreLike, release_id: str) -> str | None:
+    """The newest release of ``store`` that sorts before ``release_id`` (None when there is none)."""
+    try:
+        entries = list_releases(store)
+    except ReleaseNotFound:
+        return None  # no index.json: nothing was published yet
+    earlier = [e for e in entries if release_sort_key(e.release_id) < release_sort_key(release_id)]
+    return earlier[-1].release_id if earlier else None
+
+
+def release_location(store: StoreLike, release: str = "latest") -> str:
+    """Where a release is, for a reader to open: its directory when the store is on this machine,
+    else its URL (``release`` may be ``latest``).
+
+    A local folder without ``index.json`` (where ``release download`` puts releases) is read by
+    its directories: ``latest`` is the newest one holding a ``manifest.json``.
+    """
+    st = open_location(store)
+    root = st.local_path()
+    if root is not None and not root.is_dir():
+        raise ReleaseNotFound(
+            f"{root}: no such directory; build a release (make nightly) or download one "
+            f"(pwc-archive release download latest --from URL --to {root})"
+        )
+    if root is not None and not st.exists(INDEX):
+        ids = sorted(
+            (n for n in st.listdir() if is_release_id(n) and st.exists(f"{n}/{MANIFEST}")),
+            key=release_sort_key,
+        )
+        if release != "latest":
+            parse_release_id(release)
+        rid = ids[-1] if release == "latest" and ids else release
+        if rid not in ids:
+            raise ReleaseNotFound(
+                f"{root}: no {INDEX} and no complete release {release!r} here (available: "
+                f"{', '.join(ids) or 'none'}); build one (make nightly) or download one "
+                f"(pwc-archive release download latest --from URL --to {root})"
+            )
+        return str(root / rid)
+    rid = resolve_release_id(st, release)
+    if root is not None:
+        if not (root / rid / MANIFEST).is_file():
+            raise ReleaseNotFound(
+                f"{root / rid}: {INDEX} lists {rid} but its directory is missing or incomplete; "
+                "the store is inconsistent"
+            )
+        return str(root / rid)
+    return st.describe(rid)

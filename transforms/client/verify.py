@@ -10,22 +10,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from transforms.errors import IntegrityError, PwcError
-from transforms.publish.manifest import (
-    MANIFEST,
-    SHA256SUMS,
-    is_release_id,
-    is_sha256,
-    loads_json,
-    parse_sha256sums,
-    release_files,
-    safe_relpath,
-    sha256_file,
-)
-
-_REQUIRED_KEYS = ("release_id", "schema_version", "created_at", "license", "tables", "files")
+from transforms.release.layout import MANIFEST, SHA256SUMS, is_release_id
+from transforms.release.manifest import check_manifest, check_sha256sums, release_files, short
+from transforms.storage import loads_metadata, sha256_file
 
 
 @dataclass
@@ -36,88 +25,6 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     checked: int = 0
     """How many files listed in the manifest were checked."""
-
-
-def short(sha: str) -> str:
-    """The first 12 hex digits of a sha256, for messages."""
-    return f"{sha[:12]}…"
-
-
-def check_manifest(manifest: Any) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Check a parsed manifest's structure; return ({path: files entry}, problems).
-
-    Covers required keys, safe relative paths, well-formed sha256/bytes, no duplicate
-    or self-listed files, and ``tables`` entries that agree with ``files``.
-    """
-    if not isinstance(manifest, dict):
-        return {}, [f"{MANIFEST}: expected a JSON object, found {type(manifest).__name__}"]
-    problems = [f"{MANIFEST}: missing key {k!r}" for k in _REQUIRED_KEYS if k not in manifest]
-    files: dict[str, dict[str, Any]] = {}
-    raw_files = manifest.get("files", [])
-    if not isinstance(raw_files, list):
-        return {}, problems + [f"{MANIFEST}: files: expected a list, found {type(raw_files).__name__}"]
-    for i, entry in enumerate(raw_files):
-        where = f"{MANIFEST}: files[{i}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected an object with path, sha256, bytes")
-            continue
-        try:
-            rel = safe_relpath(entry.get("path"))  # type: ignore[arg-type]
-        except PwcError as exc:
-            problems.append(f"{where}.path: {exc}")
-            continue
-        if not is_sha256(entry.get("sha256")):
-            problems.append(f"{rel}: manifest sha256 {entry.get('sha256')!r} is not 64 lowercase hex digits")
-        elif not isinstance(entry.get("bytes"), int) or entry["bytes"] < 0:
-            problems.append(f"{rel}: manifest bytes {entry.get('bytes')!r} is not a whole number")
-        elif rel == MANIFEST:
-            problems.append(f"{rel}: the manifest must not list itself")
-        elif rel in files:
-            problems.append(f"{rel}: listed twice in {MANIFEST} files")
-        else:
-            files[rel] = entry
-    if "files" in manifest and SHA256SUMS not in files:
-        problems.append(f"{SHA256SUMS}: not listed in {MANIFEST} files (every release has one)")
-    tables = manifest.get("tables", {})
-    if not isinstance(tables, dict):
-        return files, problems + [f"{MANIFEST}: tables: expected an object, found {type(tables).__name__}"]
-    for name, table in sorted(tables.items()):
-        if not isinstance(table, dict) or "file" not in table:
-            problems.append(
-                f"{MANIFEST}: tables.{name}: expected an object with file, row_count, sha256, bytes"
-            )
-            continue
-        rel = table["file"]
-        listed = files.get(rel)
-        if listed is None:
-            problems.append(f"{rel}: tables.{name} names it but {MANIFEST} files does not list it")
-            continue
-        for key in ("sha256", "bytes"):
-            if table.get(key) != listed.get(key):
-                problems.append(
-                    f"{rel}: tables.{name}.{key} is {table.get(key)!r} but files says {listed.get(key)!r}"
-                )
-        if not isinstance(table.get("row_count"), int) or table["row_count"] < 0:
-            problems.append(
-                f"{rel}: tables.{name}.row_count {table.get('row_count')!r} is not a whole number"
-            )
-    return files, problems
-
-
-def check_sha256sums(files: Mapping[str, Mapping[str, Any]], text: str) -> list[str]:
-    """Problems where SHA256SUMS disagrees with the manifest's files (it lists all but itself)."""
-    sums, problems = parse_sha256sums(text)
-    expected = {p: e["sha256"] for p, e in files.items() if p != SHA256SUMS}
-    for rel in sorted(expected.keys() | sums.keys()):
-        if rel not in sums:
-            problems.append(f"{SHA256SUMS}: {rel} is missing (manifest.json lists it)")
-        elif rel not in expected:
-            problems.append(f"{SHA256SUMS}: lists {rel}, which manifest.json does not")
-        elif sums[rel] != expected[rel]:
-            problems.append(
-                f"{SHA256SUMS}: {rel} has sha256 {short(sums[rel])} but manifest.json says {short(expected[rel])}"
-            )
-    return problems
 
 
 def verify_release(
@@ -142,7 +49,7 @@ def verify_release(
             ok=False, problems=[f"{MANIFEST}: missing (a release is complete only once it has one)"]
         )
     try:
-        manifest = loads_json(manifest_path.read_bytes(), MANIFEST)
+        manifest = loads_metadata(manifest_path.read_bytes(), MANIFEST)
     except PwcError as exc:
         return VerifyReport(ok=False, problems=[str(exc)])
 

@@ -22,28 +22,119 @@ from transforms.errors import SourceError
 _CHUNK = 1 << 16
 
 
-class _CountingReader(io.RawIOBase):
-    """Counts bytes read and remembers the last chunk, for error positions."""
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects a dump may have. The real evaluation tables nest about
+25 deep (task, subtasks, datasets, sota, rows, metrics); a parser that builds ever deeper
+containers is the cost of a hostile file (100,000 brackets), so the bytes are checked first."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+MAX_ITEM_BYTES = 64 * 1024 * 1024
+"""Largest top-level item (one task tree) of a dump, decompressed. The largest real one is 4.2 MB;
+a small gzip file can expand into one endless string, which must stop here, not fill memory."""
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes read and remembers the last chunk, for error positions; checks, before the
+    parser sees them, that the bytes nest at most MAX_DEPTH deep and that no top-level item is
+    longer than MAX_ITEM_BYTES (DepthGuard)."""
+
+    def __init__(self, raw: BinaryIO, label: str) -> None:
         self.raw = raw
         self.consumed = 0
         self.last_chunk = b""
+        self.guard = DepthGuard(label)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
-        self.consumed += len(data)
         if data:
+            self.guard.feed(data, self.consumed)
             self.last_chunk = data
+        self.consumed += len(data)
         return data
 
-    def readinto(self, b: Any) -> int:  # pragma: no cover - ijson uses read()
-        data = self.read(len(b))
-        b[: len(data)] = data
-        return len(data)
+
+class DepthGuard:
+    """Tracks JSON nesting depth across chunks, outside strings, with vectorised scans (numpy):
+    a few hundred MB of dump cost well under a second."""
+
+    def __init__(self, label: str, max_depth: int = MAX_DEPTH, max_item: int = MAX_ITEM_BYTES) -> None:
+        self.label = label
+        self.max_depth = max_depth
+        self.max_item = max_item
+        self.depth = 0
+        self.in_string = False
+        self.item_start = 0  # offset where depth last stood at 1 or less (a top-level item began)
+
+    def feed(self, data: bytes, offset: int) -> None:
+        import numpy as np
+
+        b = np.frombuffer(data, dtype=np.uint8)
+        # Only quotes and brackets matter: work on their positions, a fraction of the bytes.
+        pos = np.flatnonzero(_KIND[b])
+        kind = _KIND[b[pos]]
+        is_quote = kind == 1
+        quote_pos = pos[is_quote]
+        if len(quote_pos):
+            # A quote is escaped when an odd run of backslashes stands right before it (rare: \").
+            candidates = quote_pos[(quote_pos > 0) & (b[quote_pos - 1] == 0x5C)].tolist()
+            escaped = {q for q in candidates if _backslashes_before(data, q) % 2 == 1}
+            if quote_pos[0] == 0 and self._carry_run % 2 == 1:
+                escaped.add(0)
+            if escaped:
+                keep = ~np.isin(pos, np.fromiter(escaped, dtype=np.int64))
+                pos, kind = pos[keep], kind[keep]
+                is_quote = kind == 1
+        tail = len(data) - len(data.rstrip(b"\\"))
+        self._carry_run = tail if tail < len(data) else self._carry_run + tail
+        # Inside a string (its opening quote included, its closing one not), a bracket is text.
+        quotes_before = np.cumsum(is_quote) - is_quote
+        inside = (quotes_before + int(self.in_string)) % 2 == 1
+        step = _STEP_BY_KIND[kind]
+        step[inside | is_quote] = 0
+        depth = np.cumsum(step, dtype=np.int64) + self.depth
+        if len(depth):
+            if int(depth.max()) > self.max_depth:
+                at = offset + int(pos[np.argmax(depth > self.max_depth)])
+                raise SourceError(
+                    f"{self.label}: arrays and objects nest deeper than {self.max_depth} levels near byte "
+                    f"{at:,} (the archive's dumps nest about 25 deep); the file is not a dump"
+                )
+            shallow = np.flatnonzero(depth <= 1)
+            if len(shallow):
+                self.item_start = offset + int(pos[shallow[-1]]) + 1
+            self.depth = int(depth[-1])
+            self.in_string = (int(self.in_string) + int(is_quote.sum())) % 2 == 1
+        if offset + len(data) - self.item_start > self.max_item:
+            raise SourceError(
+                f"{self.label}: a top-level item runs past {self.max_item // (1024 * 1024)} MB from byte "
+                f"{self.item_start:,} (the largest real one is 4 MB); the file is not a dump"
+            )
+
+    _carry_run = 0
+    """Backslashes at the end of the bytes seen so far (they may escape the next chunk's first quote)."""
+
+
+def _backslashes_before(data: bytes, at: int) -> int:
+    n = 0
+    while at - n - 1 >= 0 and data[at - n - 1] == 0x5C:
+        n += 1
+    return n
+
+
+def _kinds() -> tuple[Any, Any]:
+    import numpy as np
+
+    kind = np.zeros(256, dtype=np.int8)
+    kind[0x22] = 1
+    kind[[0x5B, 0x7B]] = 2
+    kind[[0x5D, 0x7D]] = 3
+    step = np.array([0, 0, 1, -1], dtype=np.int8)
+    return kind, step
+
+
+_KIND, _STEP_BY_KIND = _kinds()
 
 
 class _HashingFile(io.RawIOBase):
@@ -106,13 +197,13 @@ def iter_items(path: Path, label: str, digest: Any = None) -> Iterator[tuple[int
 
 def _iter_items(path: Path, label: str, digest: Any) -> Iterator[tuple[int, Any]]:
     with open_bytes(path, digest) as raw:
-        reader = _CountingReader(raw)
+        reader = _CountingReader(raw, label)
         first = _first_significant_byte(reader)
         prefix = "item" if first == b"[" else ""
         stream = io.BufferedReader(_Replay(first, reader), buffer_size=_CHUNK)
         index = -1
         try:
-            for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
+            for index, item in enumerate(ijson.items(stream, prefix, use_float=True, buf_size=_CHUNK)):
                 yield index, item
             hashing = getattr(raw, "fileobj", raw)
             if isinstance(hashing, _HashingFile):

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from transforms.duck import count_rows, quote_ident, write_arrow
 from transforms.errors import SourceError
 from transforms.ingest.evaluation_tables import walk_task
 from transforms.ingest.jsonstream import iter_items
@@ -163,9 +165,7 @@ class _BatchWriter:
             schema = pa.schema(
                 list(columns.items()) + [(c, _arrow_type(t)) for c, t in _CATALOG_COLUMNS[kind].items()]
             )
-            self.con.register("_catalog_rows", pa.Table.from_pylist(rows, schema=schema))
-            self.con.execute(f'INSERT INTO "raw_{kind}" BY NAME SELECT * FROM _catalog_rows')
-            self.con.unregister("_catalog_rows")
+            write_arrow(self.con, f"raw_{kind}", pa.Table.from_pylist(rows, schema=schema), "append_by_name")
             rows.clear()
 
     def flush(self, table: str | None = None) -> None:
@@ -173,19 +173,14 @@ class _BatchWriter:
             rows = self.pending[name]
             if not rows:
                 continue
-            batch = pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[name])
-            self.con.register("_raw_batch", batch)
-            self.con.execute(f'INSERT INTO "{name}" SELECT * FROM _raw_batch')
-            self.con.unregister("_raw_batch")
+            write_arrow(self.con, name, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[name]), "append")
             self.counts[name] += len(rows)
             rows.clear()
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, schema in RAW_SCHEMAS.items():
-        con.register("_empty", schema.empty_table())
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _empty')
-        con.unregister("_empty")
+        write_arrow(con, name, schema.empty_table())
     for kind, columns in _CATALOG_COLUMNS.items():
         cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
         con.execute(f'CREATE OR REPLACE TABLE "raw_{kind}" (source VARCHAR, source_rank INTEGER, {cols})')
@@ -224,69 +219,103 @@ def ingest(
     # to end: with the catalogue load running beside the walk, that is a long spin. Checkpoint
     # once, at the end, instead.
     con.execute("SET checkpoint_threshold = '1TB'")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pwc-catalogs") as pool:
-        cursor = con.cursor()
-        loading = pool.submit(_load_catalogs, cursor, beside)
-        try:
-            writer = _BatchWriter(con)
-            for src in sources.of_kind("evaluation_tables"):
-                report.files[src.name], report.sha256[src.name] = _load_evaluation_tables(writer, src)
-            if more is not None:
-                report.more = more(writer)
-            writer.flush()
-            report.files.update(_load_catalogs(con, here))
-            for kind, src in catalogs:
-                report.sha256[src.name] = src.sha256()
-            report.files.update(loading.result())
-            report.files = {f.name: report.files[f.name] for f in sources.files if f.name in report.files}
-        except BaseException:
-            cursor.interrupt()
-            raise
-        finally:
-            cursor.close()
+    cursor = con.cursor()
+    stop = threading.Event()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pwc-catalogs") as pool:
+            loading = pool.submit(_load_catalogs, cursor, beside, stop)
+            try:
+                writer = _BatchWriter(con)
+                tables = sources.of_kind("evaluation_tables")
+                for src in tables:
+                    report.files[src.name], report.sha256[src.name] = _load_evaluation_tables(writer, src)
+                if not any(report.files[src.name] for src in tables):
+                    raise SourceError(
+                        f"{', '.join(src.name for src in tables)}: no metric values in any evaluation "
+                        "table (every leaderboard is empty); a release needs results"
+                    )
+                if more is not None:
+                    report.more = more(writer)
+                writer.flush()
+                report.files.update(_load_catalogs(con, here))
+                for kind, src in catalogs:
+                    report.sha256[src.name] = src.sha256()
+                report.files.update(loading.result())
+                report.files = {f.name: report.files[f.name] for f in sources.files if f.name in report.files}
+            except BaseException:
+                # Stop the other connection before leaving: its query must end before the pool
+                # joins its thread (an interrupt only reaches a query that is running).
+                stop.set()
+                while not loading.done():
+                    cursor.interrupt()
+                    wait([loading], timeout=0.05)
+                raise
+    finally:
+        cursor.close()  # only once its thread is gone: closing a cursor in use deadlocks DuckDB
     con.execute("RESET checkpoint_threshold")
     writer.flush_catalogs()
     report.rows.update(writer.counts)
     for kind in _CATALOG_COLUMNS:
-        report.rows[f"raw_{kind}"] = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+        report.rows[f"raw_{kind}"] = count_rows(con, quote_ident(f"raw_{kind}"))
     return report
 
 
 def _load_evaluation_tables(writer: _BatchWriter, src: SourceFile) -> tuple[int, str]:
     """Walk one evaluation-tables file into the writer; returns (metric cells, sha256 of the file)."""
     n = 0
+    items = -1
     digest = hashlib.sha256()
     for index, task in iter_items(src.path, src.name, digest=digest):
+        items = index
         if not isinstance(task, dict):
             raise SourceError(
                 f"{src.name}: top-level item {index}: expected a task object, found {type(task).__name__}"
+            )
+        if "task" not in task:
+            raise SourceError(
+                f"{src.name}: top-level item {index}: expected a task object with a 'task' name, found "
+                f"an object with keys {sorted(task)[:5]!r}; is this an evaluation-tables file?"
             )
         for emitted in walk_task(task, src.name, index):
             emitted.row["source_rank"] = src.rank
             writer.add(_KIND_TABLE[emitted.kind], emitted.row)
             n += emitted.kind == "result"
+    if items < 0:
+        raise SourceError(f"{src.name}: expected a JSON array of task objects, found an empty array")
     return n, digest.hexdigest()
 
 
-def _load_catalogs(con: duckdb.DuckDBPyConnection, catalogs: list[tuple[str, SourceFile]]) -> dict[str, int]:
-    counts = {src.name: _load_catalog(con, kind, src) for kind, src in catalogs}
+def _load_catalogs(
+    con: duckdb.DuckDBPyConnection,
+    catalogs: list[tuple[str, SourceFile]],
+    stop: threading.Event | None = None,
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind, src in catalogs:
+        if stop is not None and stop.is_set():
+            break
+        counts[src.name] = _load_catalog(con, kind, src)
     con.execute("SELECT 1").fetchall()  # end the last statement's result: it holds a table lock
     return counts
 
 
 def _load_catalog(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile) -> int:
-    columns = _CATALOG_COLUMNS[kind]
-    spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"
-    names = ", ".join(f'"{c}"' for c in columns)
+    table = quote_ident(f"raw_{kind}")
     try:
-        before = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+        before = count_rows(con, table)
+        # Only the table name is formatted in (quoted); the file, its columns and limits are bound.
         con.execute(
-            f'INSERT INTO "raw_{kind}" SELECT $name, $rank, {names} '
-            f"FROM read_json($path, format = 'array', columns = {spec}, "
-            f"maximum_object_size = {MAX_CATALOG_RECORD_BYTES})",
-            {"name": src.name, "rank": src.rank, "path": str(src.path)},
+            f"INSERT INTO {table} BY NAME SELECT $name AS source, $rank AS source_rank, * "  # noqa: S608
+            "FROM read_json($path, format = 'array', columns = $columns, maximum_object_size = $max)",
+            {
+                "name": src.name,
+                "rank": src.rank,
+                "path": str(src.path),
+                "columns": _CATALOG_COLUMNS[kind],
+                "max": MAX_CATALOG_RECORD_BYTES,
+            },
         )
-        after = con.execute(f'SELECT count(*) FROM "raw_{kind}"').fetchone()[0]  # type: ignore[index]
+        after = count_rows(con, table)
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise  # not the file's fault: the stage reports the limit (transforms.duck.resource_errors)
     except duckdb.Error as exc:

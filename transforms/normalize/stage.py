@@ -7,11 +7,23 @@ import time
 import duckdb
 import pyarrow as pa
 
-from transforms.build.sqlrunner import STAGING_MODELS, ModelRun, create_macros, run_model, run_models
+from transforms.duck import ModelRun, create_macros, run_model, run_models, write_arrow
 from transforms.normalize.metrics import Registry, registry
 from transforms.normalize.model_identity import RULES, Evidence
 from transforms.normalize.models import ModelRules, name_key, rules
 from transforms.normalize.values import parse_metric_value
+
+STAGING_MODELS = (
+    "stg_results",
+    "stg_task_nodes",
+    "stg_leaderboards",
+    "stg_papers",
+    "stg_paper_texts",
+    "stg_code_links",
+    "stg_methods",
+    "stg_datasets",
+)
+"""The staging models (``sql/staging``), in build order: they only rename, cast and clean."""
 
 _PARSES = pa.schema(
     [
@@ -21,12 +33,6 @@ _PARSES = pa.schema(
         ("is_percent", pa.bool_()),
     ]
 )
-
-
-def _replace_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    con.register("_rows", table)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _rows')
-    con.unregister("_rows")
 
 
 def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
@@ -53,7 +59,7 @@ def build_value_parses(con: duckdb.DuckDBPyConnection) -> int:
         rows["value"].append(parsed.value)
         rows["value_issue"].append(parsed.issue)
         rows["is_percent"].append(parsed.is_percent)
-    _replace_table(con, "value_parses", pa.Table.from_pydict(rows, schema=_PARSES))
+    write_arrow(con, "value_parses", pa.Table.from_pydict(rows, schema=_PARSES))
     return len(raws)
 
 
@@ -138,7 +144,7 @@ def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = 
             strict=True,
         ):
             names[column].append(value)
-    _replace_table(con, "metric_names", pa.Table.from_pydict(names, schema=_METRIC_NAMES))
+    write_arrow(con, "metric_names", pa.Table.from_pydict(names, schema=_METRIC_NAMES))
     in_task: dict[str, list] = {f.name: [] for f in _METRIC_IN_TASK}  # type: dict[str, list]
     pairs = con.execute("SELECT DISTINCT task_name, metric_name FROM stg_results ORDER BY 1, 2").fetchall()
     for task, name in pairs:
@@ -149,7 +155,7 @@ def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = 
             strict=True,
         ):
             in_task[column].append(value)
-    _replace_table(con, "metric_in_task", pa.Table.from_pydict(in_task, schema=_METRIC_IN_TASK))
+    write_arrow(con, "metric_in_task", pa.Table.from_pydict(in_task, schema=_METRIC_IN_TASK))
     return len(pairs)
 
 
@@ -209,14 +215,14 @@ def build_model_keys(con: duckdb.DuckDBPyConnection, model_rules: ModelRules | N
             keys["name_key"].append(name_key(name))
             keys["group_key"].append(groups[name][-1])
             keys["stage_groups"].append(groups[name])
-    _replace_table(con, "model_keys", pa.Table.from_pydict(keys, schema=_MODEL_KEYS))
-    _replace_table(con, "model_merge_rejections", pa.Table.from_pydict(rejected, schema=_MODEL_REJECTIONS))
+    write_arrow(con, "model_keys", pa.Table.from_pydict(keys, schema=_MODEL_KEYS))
+    write_arrow(con, "model_merge_rejections", pa.Table.from_pydict(rejected, schema=_MODEL_REJECTIONS))
     rule_names = {
         "stage": list(range(1, len(RULES) + 1)),
         "rule": [rule.name for rule in RULES],
         "reason": [rule.reason for rule in RULES],
     }
-    _replace_table(con, "model_rule_names", pa.Table.from_pydict(rule_names, schema=_MODEL_RULE_NAMES))
+    write_arrow(con, "model_rule_names", pa.Table.from_pydict(rule_names, schema=_MODEL_RULE_NAMES))
     return len(keys["model_name"])
 
 

@@ -2,8 +2,9 @@
 
 Writes ``parquet/<table>.parquet`` (zstd, rows sorted by key, licence and release
 id in the key-value metadata), ``pwc.duckdb`` (the same tables plus
-``release_info``), ``LICENSE``, ``README.md``, ``validation.json``,
-``SHA256SUMS`` and, last, ``manifest.json``.
+``release_info``), ``LICENSE``, ``README.md`` (a Hugging Face dataset card),
+``croissant.json`` (validated by mlcroissant), ``validation.json``, ``SHA256SUMS`` and, last,
+``manifest.json``.
 """
 
 from __future__ import annotations
@@ -19,24 +20,28 @@ from typing import Any
 import duckdb
 
 from transforms import __version__
-from transforms.build.sqlrunner import SQL_DIR, quote_ident, sql_literal
-from transforms.build.tables import SCHEMA_VERSION, TABLES
+from transforms.duck import SQL_DIR, count_rows, quote_ident, sql_literal
+from transforms.publish.croissant import write_croissant
 from transforms.publish.dataset_card import render_readme
-from transforms.publish.manifest import (
+from transforms.publish.site_index import build_site_index
+from transforms.release.layout import (
+    ATTRIBUTION,
+    CHANGELOG_FILE,
     DEFAULT_LICENSE,
+    DUCKDB_FILE,
+    LICENSE_FILE,
     MANIFEST,
-    build_manifest,
-    canonical_json_bytes,
+    QUALITY_FILE,
+    README_FILE,
+    VALIDATION_FILE,
+    parquet_file,
     parse_release_id,
-    write_bytes_atomic,
-    write_sha256sums,
 )
+from transforms.release.manifest import build_manifest, file_entry, write_sha256sums
+from transforms.release.schema import SCHEMA_VERSION, TABLES
+from transforms.storage import canonical_json_bytes, write_bytes_atomic
 
-ATTRIBUTION = "Data sourced from the Papers with Code archive (CC BY-SA 4.0)"
 LICENSE_TEXT = resources.files("transforms.publish") / "templates" / "CC-BY-SA-4.0.txt"
-DUCKDB_FILE = "pwc.duckdb"
-QUALITY_FILE = "quality.json"
-CHANGELOG_FILE = "CHANGELOG.md"
 
 
 def write_parquet(
@@ -55,9 +60,11 @@ def write_parquet(
         "grain": spec.grain,
         "primary_key": spec.key,
     }
+    # Statements built from the schema's own names (quoted) and literals DuckDB takes no
+    # parameters for (COPY options): no input value reaches the SQL text.
     kv = ", ".join(f"{quote_ident(k)}: {sql_literal(v)}" for k, v in metadata.items())
     con.execute(
-        f"COPY (SELECT * FROM {relation}) "
+        f"COPY (SELECT * FROM {relation}) "  # noqa: S608
         f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, "
         f"ROW_GROUP_SIZE {int(spec.row_group_rows)}, KV_METADATA {{{kv}}})"
     )
@@ -95,13 +102,11 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: st
         for name, spec in TABLES.items():
             columns = ", ".join(quote_ident(c) for c in spec.column_names)
             con.execute(
-                f"CREATE TABLE {RELEASE_DB}.{quote_ident(name)} AS "
+                f"CREATE TABLE {RELEASE_DB}.{quote_ident(name)} AS "  # noqa: S608
                 f"SELECT {columns} FROM {quote_ident(str(home))}.{quote_ident(name)} "
                 f"ORDER BY {quote_ident(spec.key)}"
             )
-            counts[name] = int(
-                con.execute(f"SELECT count(*) FROM {RELEASE_DB}.{quote_ident(name)}").fetchone()[0]  # type: ignore[index]
-            )
+            counts[name] = count_rows(con, f"{RELEASE_DB}.{quote_ident(name)}")
         con.execute(f"USE {RELEASE_DB}")
         for name, spec in TABLES.items():
             con.execute(
@@ -112,6 +117,7 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: st
                     f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {sql_literal(col.description)}"
                 )
         create_views(con)
+        build_site_index(con)
         info = {
             "release_id": release_id,
             "schema_version": SCHEMA_VERSION,
@@ -178,7 +184,8 @@ def seal_release(
     changelog: str | None = None,
 ) -> dict[str, Any]:
     """Complete an exported release directory: LICENSE, ``validation.json``, ``quality.json``,
-    CHANGELOG.md, README.md, SHA256SUMS and, last, ``manifest.json``. Returns the manifest.
+    CHANGELOG.md, README.md, ``croissant.json``, SHA256SUMS and, last, ``manifest.json``.
+    Returns the manifest. Raises ValidationFailed when mlcroissant refuses ``croissant.json``.
 
     ``quality`` is the data-quality report (``quality.json``, and a README section);
     ``changelog`` the Markdown diff against the previous release (``CHANGELOG.md``).
@@ -186,13 +193,13 @@ def seal_release(
     parse_release_id(release_id)
     created = _timestamp(created_at)
     counts = {name: int(t["row_count"]) for name, t in tables.items()}
-    (release_dir / "LICENSE").write_bytes(LICENSE_TEXT.read_bytes())
-    write_bytes_atomic(release_dir / "validation.json", canonical_json_bytes(dict(validation)))
+    (release_dir / LICENSE_FILE).write_bytes(LICENSE_TEXT.read_bytes())
+    write_bytes_atomic(release_dir / VALIDATION_FILE, canonical_json_bytes(dict(validation)))
     if quality is not None:
         write_bytes_atomic(release_dir / QUALITY_FILE, canonical_json_bytes(dict(quality)))
     if changelog is not None:
         (release_dir / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
-    (release_dir / "README.md").write_text(
+    (release_dir / README_FILE).write_text(
         render_readme(
             release_id=release_id,
             counts=counts,
@@ -203,6 +210,10 @@ def seal_release(
         ),
         encoding="utf-8",
     )
+    # The Parquet files' sha256 and sizes as the manifest will list them (the same helper).
+    rels = [str(spec.get("file", parquet_file(name))) for name, spec in tables.items()]
+    parquet = {rel: file_entry(release_dir, rel) for rel in rels}
+    write_croissant(release_dir, release_id=release_id, created_at=created, counts=counts, parquet=parquet)
     write_sha256sums(release_dir)
     manifest = build_manifest(
         release_dir,
@@ -232,5 +243,5 @@ def _validation_summary(validation: Mapping[str, Any]) -> dict[str, Any]:
         "expectations": int(stats.get("evaluated_expectations", 0)),
         "failed": int(stats.get("unsuccessful_expectations", 0)),
         "great_expectations_version": validation.get("great_expectations_version"),
-        "report": "validation.json",
+        "report": VALIDATION_FILE,
     }

@@ -115,7 +115,8 @@ def build_report(
         {"metric": name, "results": int(n)}
         for name, n in con.execute(
             "SELECT metrics.name, count(*) AS n FROM results JOIN metrics USING (metric_id) "
-            f"WHERE NOT metrics.is_known GROUP BY 1 ORDER BY n DESC, 1 LIMIT {TOP_UNKNOWN}"
+            "WHERE NOT metrics.is_known GROUP BY 1 ORDER BY n DESC, 1 LIMIT $n",
+            {"n": TOP_UNKNOWN},
         ).fetchall()
     ]
     by_sources = [

@@ -13,51 +13,36 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import secrets
 import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
-
 from transforms.errors import PublishError
-from transforms.publish.manifest import (
-    INDEX,
-    LATEST,
-    MANIFEST,
-    index_entry,
-    is_release_id,
-    latest_pointer,
-    read_json,
-    release_sort_key,
-    sha256_file,
-    updated_index,
-    write_json_atomic,
-)
+from transforms.publish.links import update_latest_link
+from transforms.release.layout import INDEX, LATEST, MANIFEST, is_release_id, release_sort_key
+from transforms.release.manifest import index_entry, latest_pointer, updated_index
+from transforms.storage import TMP_PREFIX, FsLocation, Location, loads_json, open_location, sha256_file
 
 log = logging.getLogger(__name__)
 STAGING = ".staging"
 
 
-def _fs(store: str) -> tuple[Any, str]:
-    fs, root = fsspec.core.url_to_fs(store)
-    return fs, root.rstrip("/")
+def _store(store: str | Location) -> FsLocation:
+    location = open_location(store)
+    if not isinstance(location, FsLocation):
+        raise PublishError(f"{location.url}: cannot publish over http; give a directory or an fsspec URL")
+    return location
 
 
-def existing_release_ids(store: str) -> list[str]:
+def existing_release_ids(store: str | Location) -> list[str]:
     """Ids of the complete releases in the store (those with a manifest)."""
-    fs, root = _fs(store)
-    if not fs.exists(root):
-        return []
-    ids = []
-    for entry in fs.ls(root, detail=False):
-        name = entry.rstrip("/").rsplit("/", 1)[-1]
-        if not is_release_id(name):
-            continue
-        if fs.exists(f"{root}/{name}/{MANIFEST}"):
-            ids.append(name)
+    location = _store(store)
+    ids = [
+        name for name in location.listdir() if is_release_id(name) and location.exists(f"{name}/{MANIFEST}")
+    ]
     return sorted(ids, key=release_sort_key)
 
 
@@ -77,33 +62,103 @@ def publish_release(release_dir: Path, store: str, release_id: str) -> str:
     manifest_path = release_dir / MANIFEST
     if not manifest_path.is_file():
         raise PublishError(f"{release_dir}: no {MANIFEST}; the export stage did not finish")
-    manifest = read_json(manifest_path)
+    location = _store(store)
+    manifest = _read_local_json(manifest_path)
     if manifest.get("release_id") != release_id:
         raise PublishError(
             f"{manifest_path}: release_id is {manifest.get('release_id')!r}, expected {release_id!r}"
         )
     manifest_sha = sha256_file(manifest_path)
-    fs, root = _fs(store)
-    fs.makedirs(root, exist_ok=True)
-    target = f"{root}/{release_id}"
-    if fs.exists(f"{target}/{MANIFEST}"):
-        with fs.open(f"{target}/{MANIFEST}", "rb") as fh:
-            existing_bytes = fh.read()
-        existing = json.loads(existing_bytes)
-        if _table_hashes(existing) != _table_hashes(manifest):
-            raise PublishError(
-                f"{target}: release {release_id} already exists with different data; "
-                "releases are immutable, publish the rebuild under the next id"
-            )
-        # Same data already in place (a crash came after the rename): keep it, fix the index.
-        log.info("release %s already in place with identical tables; updating the index", release_id)
-        manifest, manifest_sha = existing, hashlib.sha256(existing_bytes).hexdigest()
-    elif isinstance(fs, LocalFileSystem):
-        _publish_local(release_dir, Path(root), release_id)
-    else:
-        _publish_remote(fs, release_dir, target)
-    _update_index(fs, root, manifest, manifest_sha)
-    return target if "://" not in store else f"{store.rstrip('/')}/{release_id}"
+    location.makedirs()
+    # One writer at a time: the existence check, the move and the index update happen under the
+    # store's lease, so two publishers can never replace a release or lose an index entry.
+    with location.lease():
+        _sweep_debris(location)
+        reindex(location)
+        if location.exists(f"{release_id}/{MANIFEST}"):
+            existing_bytes = location.read_bytes(f"{release_id}/{MANIFEST}")
+            existing = json.loads(existing_bytes)
+            if _table_hashes(existing) != _table_hashes(manifest):
+                raise PublishError(
+                    f"{location.describe(release_id)}: release {release_id} is already published with "
+                    "other data; releases are immutable: build again to publish under the next id"
+                )
+            # Same data already in place (a crash came after the rename): keep it, fix the index.
+            log.info("release %s already in place with identical tables; updating the index", release_id)
+            manifest, manifest_sha = existing, hashlib.sha256(existing_bytes).hexdigest()
+        elif location.is_local:
+            _publish_local(release_dir, Path(location.path()), release_id)
+        else:
+            _publish_remote(location, release_dir, release_id)
+        _update_index(location, manifest, manifest_sha)
+        update_latest_link(location)
+    return location.describe(release_id)
+
+
+def reindex(store: str | Location) -> list[str]:
+    """Bring ``index.json`` (and ``latest.json``) up to the complete releases in the store.
+
+    A release whose directory has its manifest but which the index does not list (the index is
+    missing, or a crash came between the move and the index update) is added; the index is never
+    treated as empty while releases exist. Returns the ids added. Call under the store's lease.
+    """
+    location = _store(store)
+    index = location.read_json(INDEX) if location.exists(INDEX) else None
+    listed = {r["release_id"] for r in (index or {}).get("releases", [])}
+    added = []
+    for release_id in existing_release_ids(location):
+        if release_id in listed:
+            continue
+        data = location.read_bytes(f"{release_id}/{MANIFEST}")
+        index = updated_index(index, index_entry(json.loads(data), hashlib.sha256(data).hexdigest()))
+        added.append(release_id)
+    if added and index is not None:
+        log.warning("index.json did not list %s; added from their manifests", ", ".join(added))
+        location.write_json(INDEX, index)
+        newest = next(r for r in index["releases"] if r["release_id"] == index["latest"])
+        location.write_json(LATEST, latest_pointer(newest))
+        update_latest_link(location)
+    return added
+
+
+def ensure_index(store: str | Location) -> None:
+    """Before a build reads the store: an index missing or behind its complete releases is
+    rebuilt (under the lease), so that the build finds its previous release and never starts
+    the lineage again as a first release."""
+    location = open_location(store)
+    if not isinstance(location, FsLocation) or not location.exists():
+        return
+    index = location.read_json(INDEX) if location.exists(INDEX) else None
+    listed = {r.get("release_id") for r in (index or {}).get("releases", []) if isinstance(r, dict)}
+    if set(existing_release_ids(location)) - listed:
+        with location.lease():
+            reindex(location)
+
+
+def _sweep_debris(location: FsLocation) -> None:
+    """Remove what a crashed writer left: staging copies and temporary files (never data)."""
+    for name in (STAGING, *(n for n in _hidden_names(location) if n.startswith(TMP_PREFIX))):
+        location.remove(name)
+
+
+def _hidden_names(location: FsLocation) -> list[str]:
+    if location.is_local:
+        try:
+            return sorted(n for n in os.listdir(location.path()) if n.startswith("."))
+        except FileNotFoundError:
+            return []
+    return [
+        posixpath.basename(p.rstrip("/"))
+        for p in location.fs.ls(location.path(), detail=False)
+        if posixpath.basename(p.rstrip("/")).startswith(".")
+    ]
+
+
+def _read_local_json(path: Path) -> dict[str, Any]:
+    data = loads_json(path.read_bytes(), str(path))
+    if not isinstance(data, dict):
+        raise PublishError(f"{path}: expected a JSON object")
+    return data
 
 
 def _table_hashes(manifest: dict[str, Any]) -> dict[str, str]:
@@ -113,8 +168,6 @@ def _table_hashes(manifest: dict[str, Any]) -> dict[str, str]:
 def _publish_local(release_dir: Path, root: Path, release_id: str) -> None:
     staging_root = root / STAGING
     staging_root.mkdir(parents=True, exist_ok=True)
-    for stale in staging_root.glob(f"{release_id}.*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a crashed attempt: never visible
     staging = staging_root / f"{release_id}.{secrets.token_hex(4)}"
     _copy_tree(release_dir, staging)
     target = root / release_id
@@ -145,25 +198,23 @@ def _copy_file(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def _publish_remote(fs: Any, release_dir: Path, target: str) -> None:
+def _publish_remote(location: FsLocation, release_dir: Path, release_id: str) -> None:
     files = sorted(p for p in release_dir.rglob("*") if p.is_file())
     files.sort(key=lambda p: p.name == MANIFEST)
     for path in files:
-        rel = path.relative_to(release_dir).as_posix()
-        fs.put_file(str(path), f"{target}/{rel}")
+        location.put_file(path, f"{release_id}/{path.relative_to(release_dir).as_posix()}")
 
 
-def _update_index(fs: Any, root: str, manifest: dict[str, Any], manifest_sha: str) -> None:
-    index_path = f"{root}/{INDEX}"
-    index = read_json(index_path, fs=fs) if fs.exists(index_path) else None
+def _update_index(location: FsLocation, manifest: dict[str, Any], manifest_sha: str) -> None:
+    index = location.read_json(INDEX) if location.exists(INDEX) else None
     entry = index_entry(manifest, manifest_sha)
     listed = {r["release_id"]: r for r in (index or {}).get("releases", [])}
     if listed.get(entry["release_id"], {}).get("manifest_sha256") != manifest_sha:
         index = updated_index(index, entry)
-        write_json_atomic(index_path, index, fs=fs)
+        location.write_json(INDEX, index)
     assert index is not None
     newest = next(r for r in index["releases"] if r["release_id"] == index["latest"])
-    write_json_atomic(f"{root}/{LATEST}", latest_pointer(newest), fs=fs)
+    location.write_json(LATEST, latest_pointer(newest))
 
 
 def _fsync_dir(path: Path) -> None:

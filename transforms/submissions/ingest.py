@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from transforms.duck import write_arrow
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -66,9 +68,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, release_id: str) -> None:
         ("raw_submissions", SUBMISSIONS_SCHEMA),
         ("raw_previous_submissions", PREVIOUS_SCHEMA),
     ):
-        con.register("_empty", schema.empty_table())
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _empty')
-        con.unregister("_empty")
+        write_arrow(con, name, schema.empty_table())
     con.execute(
         "CREATE OR REPLACE TABLE build_info AS SELECT CAST($rid AS VARCHAR) AS release_id",
         {"rid": release_id},
@@ -106,7 +106,7 @@ def ingest_submissions(
         entries.append((moment.isoformat(sep=" "), sid, first, len(receipts)))
     entries.sort()
 
-    from transforms.submissions.formats import flatten_results, papers
+    from transforms.submissions.canonical import flatten_results, papers
     from transforms.submissions.intake import intake_context
     from transforms.submissions.validate import Received, validate_batch
 
@@ -275,14 +275,12 @@ def _append(
 ) -> None:
     if not rows:
         return
-    con.register("_rows", pa.Table.from_pylist(rows, schema=schema))
-    con.execute(f'INSERT INTO "{table}" SELECT * FROM _rows')
-    con.unregister("_rows")
+    write_arrow(con, table, pa.Table.from_pylist(rows, schema=schema), "append")
 
 
 def _previous_submissions(store: str, release_id: str) -> tuple[str, list[dict[str, Any]]] | None:
     """The newest release before ``release_id`` and its submissions (id, first release), if any."""
-    from transforms.build.previous import previous_release_id
+    from transforms.client.store import previous_release_id
     from transforms.submissions.reference import published_submissions
 
     previous = previous_release_id(store, release_id)

@@ -34,12 +34,17 @@ import json
 import logging
 import os
 import posixpath
+import stat
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from transforms.storage import TMP_PREFIX, FsLocation, open_location
 from transforms.submissions.problems import Problem
 from transforms.submissions.validate import Batch, Context, Received, Verdict, validate_batch
 
@@ -61,6 +66,9 @@ class Claim:
     bytes: int
     received_at: str
     symlink: bool = False
+    special: str | None = None
+    """What the inbox entry was when it was not a regular file nor a link (``a named pipe``...):
+    it is never opened, and is rejected."""
 
     @property
     def file_name(self) -> str:
@@ -76,6 +84,7 @@ class Claim:
             "bytes": self.bytes,
             "received_at": self.received_at,
             "symlink": self.symlink,
+            "special": self.special,
         }
 
 
@@ -108,75 +117,77 @@ class IntakeReport:
 
 
 class SubmissionStore:
-    """The submissions root on a local disk or object storage (fsspec)."""
+    """The submissions root (a :class:`~transforms.storage.FsLocation`: a local disk or object
+    storage), with the intake's rules on top: links are never followed, hidden names are skipped."""
 
     def __init__(self, url: str) -> None:
-        from fsspec.core import url_to_fs
-
+        self.location = FsLocation(url)
         self.url = url
-        self.fs, root = url_to_fs(url)
-        self.root = root.rstrip("/") or "/"
-        self.local = "://" not in url or url.startswith("file://")
+        self.local = self.location.is_local
 
     # ------------------------------------------------------------------ paths
+    @staticmethod
+    def _rel(*parts: str) -> str:
+        return posixpath.join(*parts) if parts else ""
+
     def path(self, *parts: str) -> str:
-        return posixpath.join(self.root, *parts)
+        return self.location.path(self._rel(*parts))
 
     def exists(self, *parts: str) -> bool:
-        return bool(self.fs.exists(self.path(*parts)))
+        return self.location.exists(self._rel(*parts))
 
     def read_bytes(self, *parts: str, limit: int | None = None) -> bytes:
-        with self.fs.open(self.path(*parts), "rb") as fh:
-            data: bytes = fh.read() if limit is None else fh.read(limit)
-        return data
+        return self.location.read_bytes(self._rel(*parts), limit=limit)
 
     def read_json(self, *parts: str) -> Any:
         return json.loads(self.read_bytes(*parts).decode("utf-8"))
 
     def write_bytes(self, data: bytes, *parts: str) -> None:
-        """Write whole: readers never see a half-written file (temp file + rename locally)."""
-        target = self.path(*parts)
-        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
-        if self.local:
-            tmp = posixpath.join(posixpath.dirname(target), f".tmp-{posixpath.basename(target)}")
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        else:
-            self.fs.pipe_file(target, data)
+        """Write whole: readers never see a half-written file (a hidden temp file + rename locally)."""
+        self.location.write_bytes(self._rel(*parts), data)
 
     def write_json(self, obj: Any, *parts: str) -> None:
         self.write_bytes(
             (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(), *parts
         )
 
+    def is_link(self, *parts: str) -> bool:
+        return self.location.is_link(self._rel(*parts))
+
+    def special_kind(self, *parts: str) -> str | None:
+        """What a local entry is when it is neither a regular file, a folder nor a link (a named
+        pipe, a socket, a device), told without opening it: reading a pipe would wait forever."""
+        if not self.local:
+            return None
+        try:
+            mode = os.lstat(self.path(*parts)).st_mode
+        except FileNotFoundError:
+            return None
+        if stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode):
+            return None
+        if stat.S_ISFIFO(mode):
+            return "a named pipe (FIFO)"
+        if stat.S_ISSOCK(mode):
+            return "a socket"
+        return "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
+
     def copy(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
-        target = self.path(*dst)
-        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
-        if self.local and os.path.islink(self.path(*src)):
+        if self.is_link(*src):
             # Never follow a link someone dropped: keep the link text itself.
             self.write_bytes(os.readlink(self.path(*src)).encode("utf-8", "surrogateescape"), *dst)
             return
-        self.fs.copy(self.path(*src), target)
+        kind = self.special_kind(*src)
+        if kind is not None:
+            self.write_bytes(f"({kind}: nothing to keep, never opened)\n".encode(), *dst)
+            return
+        self.location.copy(self._rel(*src), self._rel(*dst))
 
     def remove(self, *parts: str) -> None:
-        target = self.path(*parts)
-        if self.local and os.path.islink(target):
-            os.unlink(target)
-        elif self.fs.exists(target):
-            self.fs.rm(target, recursive=True)
+        self.location.remove(self._rel(*parts))
 
     def listdir(self, *parts: str) -> list[str]:
-        """Names directly under a folder (sorted); [] when it does not exist."""
-        base = self.path(*parts)
-        if self.local:
-            try:
-                return sorted(os.listdir(base))
-            except FileNotFoundError:
-                return []
-        if not self.fs.exists(base):
-            return []
-        return sorted(posixpath.basename(p.rstrip("/")) for p in self.fs.ls(base, detail=False))
+        """Names directly under a folder (sorted, hidden names skipped); [] when it does not exist."""
+        return self.location.listdir(self._rel(*parts))
 
     def inbox_files(self) -> list[str]:
         """Inbox files (relative names, sub-folders included), oldest name first; dot-files skipped."""
@@ -193,48 +204,40 @@ class SubmissionStore:
                         continue
                     names.append(name if rel == "." else posixpath.join(Path(rel).as_posix(), name))
             return sorted(names)
-        if not self.fs.exists(base):
+        fs = self.location.fs
+        if not fs.exists(base):
             return []
-        for p in self.fs.find(base):
+        for p in fs.find(base):
             rel = posixpath.relpath(p, base)
             if not any(part.startswith(".") for part in rel.split("/")):
                 names.append(rel)
         return sorted(names)
 
     def fingerprint(self, *parts: str) -> tuple[str, int, bool]:
-        """(sha256, size, is_symlink) of a file, streamed; a symlink is hashed by its link text."""
-        target = self.path(*parts)
-        if self.local and os.path.islink(target):
-            text = os.readlink(target).encode("utf-8", "surrogateescape")
+        """(sha256, size, is_symlink) of a file, streamed; a symlink is hashed by its link text,
+        a special file (never opened) by what it is."""
+        if self.is_link(*parts):
+            text = os.readlink(self.path(*parts)).encode("utf-8", "surrogateescape")
             return hashlib.sha256(text).hexdigest(), len(text), True
+        kind = self.special_kind(*parts)
+        if kind is not None:
+            return hashlib.sha256(kind.encode()).hexdigest(), 0, False
         digest = hashlib.sha256()
         size = 0
-        with self.fs.open(target, "rb") as fh:
-            while block := fh.read(1 << 20):
+        with self.location.stream(self._rel(*parts)) as chunks:
+            for block in chunks:
                 digest.update(block)
                 size += len(block)
         return digest.hexdigest(), size, False
 
     def newer_than(self, moment: str, *parts: str) -> bool:
         """Whether a file was modified after ``moment`` (ISO time); False when the store cannot tell."""
-        info = self.fs.info(self.path(*parts))
-        stamp = info.get("mtime") or info.get("LastModified") or info.get("created")
-        try:
-            when = stamp if isinstance(stamp, datetime) else datetime.fromtimestamp(float(stamp), UTC)
-        except (TypeError, ValueError):
-            return False
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return when > datetime.fromisoformat(moment)
+        when = self.location.modified(self._rel(*parts))
+        return when is not None and when > datetime.fromisoformat(moment)
 
     def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> None:
-        target = self.path(*dst)
-        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
-        if self.local:
-            os.replace(self.path(*src), target)  # atomic; moves a symlink itself, not its target
-        else:
-            self.fs.copy(self.path(*src), target)
-            self.fs.rm(self.path(*src))
+        """Atomic locally (moves a link itself, not its target); copy then delete on object storage."""
+        self.location.move(self._rel(*src), self._rel(*dst))
 
 
 # --------------------------------------------------------------------------- claim
@@ -295,15 +298,51 @@ def claim_inbox(store: SubmissionStore, now: Callable[[], datetime] | None = Non
         while store.exists(CLAIMED, rid):  # same name and bytes within one microsecond
             moment = moment.replace(microsecond=(moment.microsecond + 1) % 1_000_000)
             rid = new_receipt_id(moment, name, sha)
-        claim = Claim(rid, name, sha, size, moment.astimezone(UTC).isoformat(), link)
+        special = store.special_kind(INBOX, name)
+        claim = Claim(rid, name, sha, size, moment.astimezone(UTC).isoformat(), link, special)
         store.write_json(claim.to_json_dict(), CLAIMED, rid, CLAIM_FILE)
         store.move((INBOX, name), (CLAIMED, rid, ORIGINAL))
         claimed += 1
     return claimed, recovered
 
 
+WEB_UPLOADS = ".web"
+"""Inbox folder of files received by the site's submit form (a dot folder: claim_inbox skips it)."""
+
+
+def claim_upload(
+    store: SubmissionStore, name: str, data: bytes, now: Callable[[], datetime] | None = None
+) -> Claim:
+    """Claim bytes received by the site's submit form at once, so the sender gets a receipt id.
+
+    The same two steps as :func:`claim_inbox`, through the inbox: the bytes are written to
+    ``inbox/.web/<receipt_id>/<name>`` (a dot folder, which claim_inbox never takes), then
+    claim.json is written and the file moved into the claim. A crash or a concurrent intake run
+    in between is repaired by :func:`recover_claims` like any claim. ``name`` must be a plain
+    file name (the caller cleans what the sender called the file).
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"claim_upload: {name!r} is not a plain file name")
+    moment = (now or (lambda: datetime.now(UTC)))()
+    sha = hashlib.sha256(data).hexdigest()
+    rid = new_receipt_id(moment, name, sha)
+    while store.exists(CLAIMED, rid) or store.exists(INBOX, WEB_UPLOADS, rid):
+        moment = moment.replace(microsecond=(moment.microsecond + 1) % 1_000_000)
+        rid = new_receipt_id(moment, name, sha)
+    inbox_name = posixpath.join(WEB_UPLOADS, rid, name)
+    store.write_bytes(data, INBOX, inbox_name)
+    claim = Claim(rid, inbox_name, sha, len(data), moment.astimezone(UTC).isoformat())
+    store.write_json(claim.to_json_dict(), CLAIMED, rid, CLAIM_FILE)
+    try:
+        store.move((INBOX, inbox_name), (CLAIMED, rid, ORIGINAL))
+    except FileNotFoundError:
+        pass  # an intake run's recover_claims moved it into this very claim first
+    store.remove(INBOX, WEB_UPLOADS, rid)  # the emptied folder
+    return claim
+
+
 def _is_link(store: SubmissionStore, *parts: str) -> bool:
-    return store.local and os.path.islink(store.path(*parts))
+    return store.is_link(*parts)
 
 
 def _read_claim(store: SubmissionStore, rid: str) -> Claim:
@@ -316,6 +355,7 @@ def _read_claim(store: SubmissionStore, rid: str) -> Claim:
         bytes=int(data["bytes"]),
         received_at=str(data["received_at"]),
         symlink=bool(data.get("symlink", False)),
+        special=data.get("special") if isinstance(data.get("special"), str) else None,
     )
 
 
@@ -375,7 +415,7 @@ def process_claims(
 
 
 def _received(store: SubmissionStore, claim: Claim, max_bytes: int) -> Received:
-    if claim.symlink:
+    if claim.symlink or claim.special:
         return Received(claim.file_name, b"", size=None)
     data = store.read_bytes(CLAIMED, claim.receipt_id, ORIGINAL, limit=max_bytes + 1)
     return Received(claim.file_name, data, size=claim.bytes)
@@ -441,6 +481,20 @@ def _file_rejected(store: SubmissionStore, claim: Claim, verdict: Verdict, batch
             )
         ]
         verdict.problems = problems
+    if claim.special:
+        problems = [
+            Problem(
+                claim.file_name,
+                "(file)",
+                "",
+                "a regular file",
+                claim.special,
+                "send the file itself (its bytes), not a pipe, socket or device",
+                "error",
+                "file.special",
+            )
+        ]
+        verdict.problems = problems
     store.copy((CLAIMED, claim.receipt_id, ORIGINAL), (*home, ORIGINAL))
     store.write_json({"receipt_id": claim.receipt_id, **verdict.to_json_dict()}, *home, "report.json")
     store.write_bytes(markdown_report([verdict], batch).encode("utf-8"), *home, "report.md")
@@ -498,10 +552,11 @@ def write_status(store: SubmissionStore) -> dict[str, Any]:
 
 def intake_context(settings: Any, today: date | None = None) -> Context:
     """The validation context of a run: the project's suites and the store's latest release."""
-    from transforms.submissions.reader import Limits
+    from transforms.submissions.reader_problems import Limits
     from transforms.submissions.reference import open_reference
 
-    cache = Path(settings.work) / "reference" if "://" not in settings.work else None
+    work = open_location(settings.work).local_path()
+    cache = work / "reference" if work is not None else None
     return Context(
         expectations=Path(settings.expectations),
         limits=Limits(max_bytes=settings.max_submission_bytes),
@@ -510,11 +565,48 @@ def intake_context(settings: Any, today: date | None = None) -> Context:
     )
 
 
+@contextmanager
+def _disk_guard(settings: Any) -> Iterator[None]:
+    """A full disk while filing becomes one line naming where (every write is whole: a temporary
+    file is removed when its write fails, so nothing half-written is left to read)."""
+    from transforms.duck import Limits, resource_errors
+
+    where = Path(FsLocation(settings.submissions).local_path() or Path(tempfile.gettempdir()))
+    with resource_errors(
+        "intake",
+        Limits(),
+        where,
+        memory_setting="PWC_MEMORY_LIMIT",
+        disk_setting="free space in the submissions root",
+    ):
+        yield
+
+
+def sweep_debris(store: SubmissionStore, older_than: float = 600.0) -> int:
+    """Remove temporary files (``.tmp-*``) a crashed or killed writer left, once they are older than
+    ``older_than`` seconds (a running intake's own temporary file is younger). Returns how many."""
+    if not store.local:
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for dirpath, _, filenames in os.walk(store.path()):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if name.startswith(TMP_PREFIX) and os.lstat(path).st_mtime < cutoff:
+                os.unlink(path)
+                removed += 1
+    return removed
+
+
 def run_intake(settings: Any, today: date | None = None) -> IntakeReport:
     """Claim, validate and file every inbox file, then rebuild status.json (what the DAG's tasks do)."""
-    import time
+    with _disk_guard(settings):
+        return _run_intake(settings, today)
 
+
+def _run_intake(settings: Any, today: date | None = None) -> IntakeReport:
     store = SubmissionStore(settings.submissions)
+    sweep_debris(store)
     started = time.perf_counter()
     claimed, recovered = claim_inbox(store)
     claim_seconds = time.perf_counter() - started
@@ -534,7 +626,10 @@ def run_intake(settings: Any, today: date | None = None) -> IntakeReport:
 
 def claim_step(settings: Any) -> dict[str, int]:
     """Task 1: recover half-made claims, then claim every inbox file."""
-    claimed, recovered = claim_inbox(SubmissionStore(settings.submissions))
+    store = SubmissionStore(settings.submissions)
+    with _disk_guard(settings):
+        sweep_debris(store)
+        claimed, recovered = claim_inbox(store)
     log.info("claimed %d inbox file(s), repaired %d claim(s)", claimed, recovered)
     return {"claimed": claimed, "recovered_claims": recovered}
 
@@ -544,7 +639,8 @@ def process_step(settings: Any, today: date | None = None) -> dict[str, Any]:
     store = SubmissionStore(settings.submissions)
     if not pending_claims(store):
         return IntakeReport().to_json_dict()
-    report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
+    with _disk_guard(settings):
+        report = process_claims(store, intake_context(settings, today), settings.max_submission_bytes)
     log.info(
         "accepted %d, duplicates %d, rejected %d (compared with release %s)",
         report.accepted,
@@ -557,4 +653,5 @@ def process_step(settings: Any, today: date | None = None) -> dict[str, Any]:
 
 def status_step(settings: Any) -> dict[str, int]:
     """Task 3: rebuild status.json from the receipts."""
-    return dict(write_status(SubmissionStore(settings.submissions))["counts"])
+    with _disk_guard(settings):
+        return dict(write_status(SubmissionStore(settings.submissions))["counts"])

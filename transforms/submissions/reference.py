@@ -1,9 +1,9 @@
 """The release a submission is compared with: names for "did you mean", values for conflicts.
 
 The validator reads the latest release's ``pwc.duckdb`` (tasks, datasets,
-metrics, results). A local store is read in place; any other store (fsspec
-URL, http) is fetched once into a cache directory and checked against the
-manifest's sha256 before use.
+metrics, results), through the client's one verified fetch: a local store is
+read in place, any other store (fsspec URL, http) is fetched once into a cache
+directory; either way the file is checked against the manifest's sha256 first.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transforms.errors import ReleaseNotFound
-
-DUCKDB_FILE = "pwc.duckdb"
+from transforms.release.layout import DUCKDB_FILE, parquet_file
 
 
 @dataclass(frozen=True)
@@ -41,18 +40,14 @@ def open_reference(store: str, release: str = "latest", cache_dir: Path | None =
         return None  # no index.json: nothing has been published yet
     if not entries:
         return None
+    from transforms.client.download import fetch_release_files
+
     entry = find_release(store, release)
-    local_root = None if "://" in store else Path(store)
-    if local_root is not None:
-        path = local_root / entry.release_id / DUCKDB_FILE
-        if not path.is_file():
-            raise ReleaseNotFound(f"{path}: missing although the store lists {entry.release_id}")
-        return Reference(entry.release_id, path)
-
-    from transforms.client.download import fetch_release_file
-
     cache = cache_dir or Path(tempfile.gettempdir()) / "pwc-archive-reference"
-    return Reference(entry.release_id, fetch_release_file(store, entry.release_id, DUCKDB_FILE, cache))
+    found = fetch_release_files(store, entry.release_id, [DUCKDB_FILE], cache, in_place=True)
+    if DUCKDB_FILE not in found:
+        raise ReleaseNotFound(f"{entry.release_id}: its manifest lists no {DUCKDB_FILE}")
+    return Reference(entry.release_id, found[DUCKDB_FILE])
 
 
 def published_submissions(store: str, release_id: str) -> dict[str, str]:
@@ -60,18 +55,19 @@ def published_submissions(store: str, release_id: str) -> dict[str, str]:
 
     Empty for a release from before submissions were published (schema < 1.1).
     """
-    import io
-
     import pyarrow.parquet as pq
 
-    from transforms.client.store import as_store, find_release
+    from transforms.client.download import fetch_release_files
+    from transforms.client.store import find_release
 
     entry = find_release(store, release_id)
     if "submissions" not in entry.tables:
         return {}
-    data = as_store(store).read_bytes(f"{entry.release_id}/parquet/submissions.parquet")
+    rel = parquet_file("submissions")
+    cache = Path(tempfile.gettempdir()) / "pwc-archive-reference"
+    path = fetch_release_files(store, entry.release_id, [rel], cache, in_place=True)[rel]
     # One thread: a pyarrow thread pool still winding down at exit can abort a short CLI process.
-    table = pq.read_table(io.BytesIO(data), columns=["submission_id", "first_release"], use_threads=False)
+    table = pq.read_table(path, columns=["submission_id", "first_release"], use_threads=False)
     ids = table.column("submission_id").to_pylist()
     firsts = table.column("first_release").to_pylist()
     return {str(s): str(f) for s, f in zip(ids, firsts, strict=True)}

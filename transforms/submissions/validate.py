@@ -27,15 +27,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from transforms.duck import write_arrow
 from transforms.errors import PwcError
 from transforms.submissions.problems import Problem, has_errors, show
 
 if TYPE_CHECKING:
     import duckdb
 
-    from transforms.submissions.reader import Limits
+    from transforms.submissions.reader_problems import Limits
     from transforms.submissions.reference import Reference
-    from transforms.validate.gate import GateReport
+    from transforms.validate.report import GateReport
 
 SUITES = ("submission_results", "submission_papers")
 NAME_SUITE = "submission_names"
@@ -153,10 +154,41 @@ class Context:
     """Dates after this are in the future (default: today, UTC)."""
 
 
+def received_from_paths(paths: Sequence[Path], max_bytes: int) -> list[Received]:
+    """Files given on a command line (a directory stands for every file in it, recursively; hidden
+    names skipped), each read up to ``max_bytes + 1`` so that an oversized file is recognised
+    without reading it all. PwcError for a path that does not exist or a folder with no file."""
+    files: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files += [(p.relative_to(path).as_posix(), p) for p in found]
+        elif path.is_file():
+            files.append((path.name if path.is_absolute() else path.as_posix(), path))
+        elif path.exists():
+            raise PwcError(f"{path}: not a regular file (a pipe, socket or device); give the file itself")
+        else:
+            raise PwcError(f"{path}: no such file or directory")
+    if not files:
+        raise PwcError(f"{', '.join(map(str, paths))}: no files to validate")
+    received = []
+    for name, path in files:
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise PwcError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        received.append(Received(name, data, size=size))
+    return received
+
+
 def validate_batch(items: Sequence[Received], context: Context) -> Batch:
     """Validate every file; one Great Expectations run covers the whole batch."""
-    from transforms.submissions.formats import canonical_bytes, convert, submission_id
-    from transforms.submissions.reader import Limits, Unreadable, read_document
+    from transforms.submissions.canonical import canonical_bytes, submission_id
+    from transforms.submissions.formats import convert
+    from transforms.submissions.reader import read_document
+    from transforms.submissions.reader_problems import Limits, Unreadable
 
     limits = context.limits or Limits()
     today = context.today or datetime.now(UTC).date()
@@ -216,7 +248,7 @@ def _check_meaning(
 ) -> None:
     import duckdb
 
-    from transforms.build.sqlrunner import create_macros
+    from transforms.duck import create_macros
     from transforms.validate.gate import run_gate
 
     con = duckdb.connect()
@@ -247,7 +279,7 @@ def _load_rows(
     from transforms.normalize.metrics import lookup
     from transforms.normalize.models import name_key
     from transforms.normalize.values import parse_metric_value, value_text
-    from transforms.submissions.formats import flatten_results, papers
+    from transforms.submissions.canonical import flatten_results, papers
 
     rows: list[_Row] = []
     paper_rows: list[_Row] = []
@@ -304,12 +336,8 @@ def _load_rows(
     flat_papers = pa.Table.from_pydict(
         {name: paper_cols.get(name, []) for name in papers_schema.names}, schema=papers_schema
     )
-    con.register("_flat_results", flat_results)
-    con.register("_flat_papers", flat_papers)
-    con.execute("CREATE TABLE flat_results AS SELECT * FROM _flat_results")
-    con.execute("CREATE TABLE flat_papers AS SELECT * FROM _flat_papers")
-    con.unregister("_flat_results")
-    con.unregister("_flat_papers")
+    write_arrow(con, "flat_results", flat_results)
+    write_arrow(con, "flat_papers", flat_papers)
     return rows, paper_rows
 
 
@@ -320,173 +348,71 @@ def _text(value: Any) -> str | None:
 def _attach_reference(
     con: duckdb.DuckDBPyConnection, reference: Reference | None
 ) -> dict[str, set[str]] | None:
-    """Attach the latest release read-only; its task/dataset/metric names (None without a release)."""
-    if reference is None:
-        return None
-    from transforms.build.sqlrunner import sql_literal
+    """Attach the release to compare with, read-only, and the ``ref_*`` views over it
+    (``sql/submissions/reference_*.sql``); its task/dataset/metric names (None without a release)."""
+    from transforms.duck import SQL_DIR, sql_literal
 
+    if reference is None:
+        con.execute((SQL_DIR / "submissions" / "reference_none.sql").read_text(encoding="utf-8"))
+        return None
     try:
         con.execute(f"ATTACH {sql_literal(str(reference.duckdb_path))} AS ref (READ_ONLY)")
     except Exception as exc:  # duckdb raises IOException, SerializationException, ...
         raise PwcError(
             f"{reference.duckdb_path}: cannot open release {reference.release_id} to compare with: {exc}"
         ) from exc
-    names: dict[str, set[str]] = {}
-    for table in ("tasks", "datasets"):
-        names[table] = {r[0] for r in con.execute(f"SELECT name FROM ref.{table}").fetchall()}
-    # A metric is known under its canonical name and under every spelling folded into it.
-    names["metrics"] = {
-        r[0]
-        for r in con.execute(
-            "SELECT name FROM ref.metrics UNION SELECT clean_name(unnest(raw_names)) FROM ref.metrics"
-        ).fetchall()
-        if r[0]
+    # A release from before deduplication (schema < 1.2) has no keys: there, names match as spelled.
+    deduplicated = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'ref' "
+        "AND table_name = 'metrics' AND column_name = 'name_key'"
+    ).fetchone()
+    views = "reference_deduplicated.sql" if deduplicated and deduplicated[0] else "reference_by_name.sql"
+    con.execute((SQL_DIR / "submissions" / views).read_text(encoding="utf-8"))
+    return {
+        "tasks": {r[0] for r in con.execute("SELECT name FROM ref.tasks").fetchall()},
+        "datasets": {r[0] for r in con.execute("SELECT name FROM ref.datasets").fetchall()},
+        "metrics": {r[0] for r in con.execute("SELECT name FROM ref_metric_names").fetchall() if r[0]},
     }
-    return names
 
 
 def _alias_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """``alias_keys`` (paper_id, name, name_key, model_id): every archived spelling of the papers the
-    batch names, with its folded name, so that a submitted spelling finds the release's model."""
+    """Fill ``ref_alias_keys`` (model_id, match_key) with every spelling the release archived for the
+    papers the batch names (``ref.model_aliases``), under its folded name: the model-identity rules
+    join more than folded names, so a submitted spelling must find its model under any of them.
+    The folding is Python's (:func:`transforms.normalize.models.name_key`), hence not in the SQL."""
     import pyarrow as pa
 
     from transforms.normalize.models import name_key
 
     rows = con.execute(
         """
-        SELECT DISTINCT a.paper_id, clean_name(a.name_raw), a.model_id
+        SELECT DISTINCT a.model_id, a.paper_id, clean_name(a.name_raw)
         FROM ref.model_aliases AS a
-        WHERE a.paper_id IN (SELECT make_id('pap', paper_key) FROM keyed WHERE paper_key IS NOT NULL)
+        WHERE a.paper_id IN (SELECT make_id('pap', paper_key) FROM submission_keyed WHERE paper_key IS NOT NULL)
+        ORDER BY ALL
         """
     ).fetchall()
     table = pa.Table.from_pydict(
         {
-            "paper_id": [r[0] for r in rows],
-            "name": [r[1] for r in rows],
-            "name_key": [name_key(r[1] or "") for r in rows],
-            "model_id": [r[2] for r in rows],
+            "model_id": [r[0] for r in rows],
+            "match_key": [f"{r[1]}\x1f{name_key(r[2] or '')}" for r in rows],
         },
-        schema=pa.schema([(c, pa.string()) for c in ("paper_id", "name", "name_key", "model_id")]),
+        schema=pa.schema([("model_id", pa.string()), ("match_key", pa.string())]),
     )
-    con.register("_alias_keys", table)
-    con.execute("CREATE OR REPLACE TABLE alias_keys AS SELECT * FROM _alias_keys")
-    con.unregister("_alias_keys")
+    write_arrow(con, "ref_alias_keys", table, mode="append")
 
 
 def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
-    """The frames the suites check, from the flat tables (same cleaning and identity as the release)."""
-    deduplicated = False
-    con.execute(
-        """
-        CREATE TABLE keyed AS
-        SELECT
-            *,
-            coalesce(nullif(clean_name(task_raw), ''), '(unnamed task)') AS task,
-            coalesce(nullif(clean_name(dataset_raw), ''), '(unnamed dataset)') AS dataset,
-            coalesce(clean_name(model_raw), '') AS model,
-            coalesce(nullif(clean_name(metric_raw), ''), '(unnamed metric)') AS metric,
-            paper_key(coalesce(clean_arxiv_id(paper_arxiv), arxiv_from_url(paper_url)), paper_url, paper_title)
-                AS paper_key,
-            CASE WHEN is_percent AND unit = 'fraction' THEN value / 100 ELSE value END AS value_in_unit
-        FROM flat_results
-        """
-    )
-    if with_reference:
-        # The release's deduplicated ids: a metric by its registry key, a paper's model by its
-        # folded name (model_aliases' rule), a model without a paper by its name. A release from
-        # before deduplication (schema < 1.2) has no keys: there, names match as spelled.
-        deduplicated = con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'ref' "
-            "AND table_name = 'metrics' AND column_name = 'name_key'"
-        ).fetchone()[0]  # type: ignore[index]
-        metric_match = "met.name_key = k.metric_key" if deduplicated else "met.name = k.metric"
-        model_key = "name_key" if deduplicated else "name"
-        k_model_key = "k.model_key" if deduplicated else "k.model"
-        models = "ref.models"
-        if deduplicated:
-            # A paper's model is found under the folded name of any spelling the release archived
-            # for it (model_aliases): the model-identity rules join more than folded names.
-            _alias_keys(con)
-            models = (
-                "(SELECT paper_id, name, name_key, model_id FROM ref.models UNION SELECT * FROM alias_keys)"
-            )
-        existing = f"""
-        matched AS (
-            SELECT k.row_id, k.value AS submitted, r.value, r.value_raw, r.result_id
-            FROM keyed AS k
-            JOIN ref.metrics AS met ON {metric_match}
-            JOIN (
-                SELECT DISTINCT
-                    model_id,
-                    CASE WHEN paper_id IS NULL THEN 'name:' || name ELSE paper_id || chr(31) || {model_key} END
-                        AS match_key
-                FROM {models}
-            ) AS mdl
-              ON mdl.match_key = CASE WHEN k.paper_key IS NULL THEN 'name:' || k.model
-                                      ELSE make_id('pap', k.paper_key) || chr(31) || {k_model_key} END
-            JOIN ref.results AS r
-              ON r.identity_id = identity_of(
-                  make_id('tsk', k.task), make_id('dst', k.dataset),
-                  CASE WHEN k.paper_key IS NOT NULL THEN make_id('pap', k.paper_key) END,
-                  mdl.model_id, met.metric_id)
-        ),
-        existing AS (
-            SELECT
-                *,
-                row_number() OVER (
-                    PARTITION BY row_id
-                    ORDER BY (value IS NOT DISTINCT FROM submitted) DESC, value, result_id
-                ) AS rank
-            FROM matched
-        ),
-        best AS (SELECT * FROM existing WHERE rank = 1)
-        """
-        join = "LEFT JOIN best ON best.row_id = k.row_id"
-        cols = "best.value AS existing_value, best.value_raw AS existing_value_raw, best.result_id AS existing_result_id"
-    else:
-        existing = "none AS (SELECT 1)"
-        join = ""
-        cols = (
-            "NULL::DOUBLE AS existing_value, NULL::VARCHAR AS existing_value_raw,"
-            " NULL::VARCHAR AS existing_result_id"
-        )
-    con.execute(
-        f"""
-        CREATE TABLE submission_results AS
-        WITH {existing}
-        SELECT
-            k.row_id, k.file_index, k.task, k.dataset, k.model, k.metric, k.paper_key,
-            k.value_raw, k.value, k.value_issue, k.is_percent, k.unit, k.min_value, k.max_value,
-            k.value_in_unit, {cols}
-        FROM keyed AS k {join}
-        ORDER BY k.row_id
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE submission_papers AS
-        WITH parsed AS (
-            SELECT row_id, file_index, date_raw, try_strptime(date_raw, '%Y-%m-%d')::DATE AS date
-            FROM flat_papers
-        )
-        -- Year 0 parses in DuckDB but not in Python: it is no real date (the strftime check says so).
-        SELECT row_id, file_index, date_raw, CASE WHEN year(date) >= 1 THEN date END AS date
-        FROM parsed ORDER BY row_id
-        """
-    )
-    if with_reference:
-        # A spelling that folds into a metric of the release (case, spacing, a (%) suffix, a
-        # reviewed alias) is that metric: only names the release cannot place are unknown.
-        metric = "coalesce(met.name, s.metric)" if deduplicated else "s.metric"
-        join = "LEFT JOIN ref.metrics AS met ON met.name_key = k.metric_key" if deduplicated else ""
-        con.execute(
-            f"""
-            CREATE TABLE submission_names AS
-            SELECT s.row_id, s.task, s.dataset, {metric} AS metric
-            FROM submission_results AS s JOIN keyed AS k USING (row_id) {join}
-            ORDER BY s.row_id
-            """
-        )
+    """The frames the suites check (``sql/submissions``), from the flat tables: the same cleaning
+    and identity macros as the release, and the release's ids through the ``ref_*`` views."""
+    from transforms.duck import run_model, run_models
+
+    run_model(con, "submissions", "submission_keyed")
+    deduplicated = con.execute("SELECT deduplicated FROM ref_info").fetchone()
+    if deduplicated and deduplicated[0]:
+        _alias_keys(con)
+    models = ["submission_results", "submission_papers"]
+    run_models(con, "submissions", models + (["submission_names"] if with_reference else []))
 
 
 # --------------------------------------------------------------------------- failures -> problems
@@ -574,9 +500,10 @@ def _first_occurrences(frame: list[dict[str, Any]], row_ids: list[Any]) -> dict[
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:
-    cursor = con.execute(f"SELECT * FROM {table} ORDER BY row_id")
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    from transforms.duck import read_arrow
+
+    rows: list[dict[str, Any]] = read_arrow(con, table, order_by="row_id").to_pylist()
+    return rows
 
 
 def _problem(

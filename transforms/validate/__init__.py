@@ -1,29 +1,6 @@
-"""Validation of release tables: the Great Expectations gate (``gate``).
+"""Validation of release tables: the Great Expectations gate.
 
-Importing this package does not import Great Expectations; the gate does so on
-first use.
+``suites`` reads the suites (``expectations/*.json``) and resolves their parameters, ``gate`` runs
+them with Great Expectations, ``report`` is what they found. Importing this package does not
+import Great Expectations; the gate does so on first use.
 """
-
-from __future__ import annotations
-
-from transforms.validate.gate import (
-    ExpectationReport,
-    Failure,
-    GateReport,
-    TableReport,
-    load_suite,
-    raise_for_failures,
-    run_gate,
-    suite_parameters,
-)
-
-__all__ = [
-    "ExpectationReport",
-    "Failure",
-    "GateReport",
-    "TableReport",
-    "load_suite",
-    "raise_for_failures",
-    "run_gate",
-    "suite_parameters",
-]

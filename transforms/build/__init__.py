@@ -1,1 +1,0 @@
-"""Build stage: release tables from the staged, normalised data (SQL files)."""

@@ -1,0 +1,353 @@
+"""Open releases for serving: resolved through the client, verified, read-only.
+
+The site serves one release by default and any other release of the same store on request
+(the release switcher). Each is opened once:
+
+1. the store's index entry is found (``latest`` resolved) and the manifest checked against it;
+2. a local release directory is verified file by file (``transforms.client.verify``); a remote
+   store's ``pwc.duckdb`` is fetched into a cache directory and checked against the manifest by
+   the client's download code. Either refuses a corrupt or stale copy with the client's message;
+3. a release older than the site's schema (it lacks tables the pages read) is refused, naming
+   the schema it has and the one it needs;
+4. ``pwc.duckdb`` is ATTACHed read-only to an in-memory DuckDB database, whose catalog holds the
+   site index when the release has none of the current format (built then, see index.py).
+
+Nothing is ever written into a release directory: DuckDB spills to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from transforms.duck import Limits, apply_limits, sql_literal
+from transforms.errors import IntegrityError, PwcError, ReleaseNotFound
+from transforms.publish.site_index import build_site_index, has_site_index, tokens_macro_sql
+
+DUCKDB_FILE = "pwc.duckdb"
+MANIFEST = "manifest.json"
+RELEASE_CATALOG = "rel"
+MIN_SCHEMA = (1, 2)
+"""The oldest release schema the pages can read (1.2.0: canonical metrics, ``leaderboards`` view,
+id registry and redirects)."""
+
+
+class StaleRelease(PwcError):
+    """The release's schema is older than what the site reads."""
+
+    exit_code = 1
+
+
+@dataclass
+class OpenRelease:
+    """One release opened for serving; :meth:`cursor` gives each thread its own cursor."""
+
+    release_id: str
+    directory: Path | None
+    """The local release directory (None when only ``pwc.duckdb`` was fetched from a remote store)."""
+    manifest: dict[str, Any]
+    con: duckdb.DuckDBPyConnection
+    index_built_at_start: bool
+    open_seconds: float
+    files_url: str | None = None
+    """Where the release's files can be downloaded directly (an http store), else served by the app."""
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Page data computed once per release (home page lists, counts)."""
+    _local: threading.local = field(default_factory=threading.local)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the release (a DuckDB cursor is not shared between threads)."""
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cur is None:
+            with self._lock:
+                cur = new_cursor(self.con)
+            self._local.cursor = cur
+        return cur
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``key`` is asked for; the release never changes."""
+        if key not in self.cache:
+            value = compute()
+            with self._lock:
+                self.cache.setdefault(key, value)
+        return self.cache[key]
+
+    @property
+    def schema_version(self) -> str:
+        return str(self.manifest.get("schema_version", ""))
+
+    @property
+    def created_at(self) -> str:
+        return str(self.manifest.get("created_at", ""))
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        tables = self.manifest.get("tables") or {}
+        return {name: int(t.get("row_count", 0)) for name, t in tables.items() if isinstance(t, dict)}
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """The manifest's files (path, bytes, sha256), the manifest itself first."""
+        listed = [f for f in self.manifest.get("files", []) if isinstance(f, dict)]
+        return [{"path": MANIFEST, "bytes": None, "sha256": None}, *listed]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def new_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` that reads the site index (memory) first, then the release's tables."""
+    cur = con.cursor()
+    cur.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
+    return cur
+
+
+def check_schema(release_id: str, schema_version: str) -> None:
+    """Refuse a release whose schema is older than :data:`MIN_SCHEMA` (or not SemVer)."""
+    try:
+        major, minor = (int(part) for part in schema_version.split(".")[:2])
+    except ValueError:
+        raise StaleRelease(
+            f"{release_id}/{MANIFEST}: schema_version: expected MAJOR.MINOR.PATCH, found {schema_version!r}"
+        ) from None
+    need = ".".join(map(str, MIN_SCHEMA))
+    if major != MIN_SCHEMA[0] or minor < MIN_SCHEMA[1]:
+        raise StaleRelease(
+            f"{release_id}: schema {schema_version} is not served: the site reads schema {MIN_SCHEMA[0]}.x "
+            f"from {need}.0 on; serve a newer release (pwc-archive release list) or rebuild this one"
+        )
+
+
+def open_duckdb(path: Path, release_id: str, limits: Limits) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """An in-memory database with the release ATTACHed read-only and the site index available.
+
+    Returns (connection, whether the site index had to be built now).
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        apply_limits(con, limits)
+        con.execute(f"ATTACH {sql_literal(str(path))} AS {RELEASE_CATALOG} (READ_ONLY)")
+        con.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
+        built = False
+        if not has_site_index(con, RELEASE_CATALOG):
+            # Into memory.main: the release file is never written. Every core for this one-off.
+            con.execute(f"SET threads = {max(limits.threads, os.cpu_count() or 1)}")
+            build_site_index(con, temporary_macro=False)
+            con.execute(f"SET threads = {int(limits.threads)}")
+            built = True
+        else:
+            con.execute(tokens_macro_sql(temporary=False))
+    except duckdb.Error as exc:
+        con.close()
+        raise PwcError(f"{path}: cannot be served ({exc}); verify the release (pwc-archive release verify)")
+    except BaseException:
+        con.close()
+        raise
+    return con, built
+
+
+def _limits(memory_limit: str, threads: int, spill_root: Path) -> Limits:
+    return Limits(memory_limit=memory_limit, threads=threads, spill_dir=spill_root)
+
+
+def open_release_dir(
+    directory: Path,
+    *,
+    memory_limit: str = "512MB",
+    threads: int = 1,
+    spill_root: Path | None = None,
+    verify: bool = True,
+) -> OpenRelease:
+    """Verify and open a release directory (one downloaded with ``pwc-archive release download``).
+
+    ``verify=False`` only where this process's parent verified the same directory just before.
+    """
+    from transforms.client.verify import verify_release_or_raise
+
+    started = time.perf_counter()
+    if verify:
+        verify_release_or_raise(directory)
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    rid = str(manifest["release_id"])
+    check_schema(rid, str(manifest.get("schema_version", "")))
+    spill = spill_root or Path(tempfile.mkdtemp(prefix="pwc-site-"))
+    con, built = open_duckdb(directory / DUCKDB_FILE, rid, _limits(memory_limit, threads, spill / rid))
+    return OpenRelease(rid, directory, manifest, con, built, time.perf_counter() - started)
+
+
+def open_store_release(
+    store: str,
+    release: str,
+    *,
+    cache_dir: Path,
+    memory_limit: str = "512MB",
+    threads: int = 1,
+    spill_root: Path | None = None,
+    verify: bool = True,
+) -> OpenRelease:
+    """Resolve ``release`` (an id or ``latest``) in ``store``, verify it and open it.
+
+    ``verify=False`` skips re-hashing a local release's files, only where this process's parent
+    verified them just before (the manifest is still checked against the index).
+    """
+    from transforms.client.download import fetch_release_files
+    from transforms.client.store import find_release, read_manifest_bytes
+    from transforms.client.verify import verify_release_or_raise
+    from transforms.storage import open_location
+
+    started = time.perf_counter()
+    entry = find_release(store, release)
+    rid = entry.release_id
+    manifest = json.loads(read_manifest_bytes(store, entry))  # checked against the index's sha256
+    if not isinstance(manifest, dict):
+        raise IntegrityError(f"{rid}/{MANIFEST}: expected a JSON object")
+    check_schema(rid, str(manifest.get("schema_version", "")))
+    root = open_location(store).local_path()
+    local = root / rid if root is not None else None
+    files_url = None
+    if local is not None:
+        if verify:
+            verify_release_or_raise(local)
+        path = local / DUCKDB_FILE
+    else:
+        path = fetch_release_files(store, rid, [DUCKDB_FILE], cache_dir)[DUCKDB_FILE]
+        if store.startswith(("http://", "https://")):
+            files_url = f"{store.rstrip('/')}/{rid}"
+    spill = spill_root or Path(tempfile.mkdtemp(prefix="pwc-site-"))
+    con, built = open_duckdb(path, rid, _limits(memory_limit, threads, spill / rid))
+    return OpenRelease(rid, local, manifest, con, built, time.perf_counter() - started, files_url)
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """What ``pwc-archive serve`` serves."""
+
+    store: str | None = None
+    """A release store (directory, fsspec URL or http(s) base URL); None with ``release_dir``."""
+    release: str = "latest"
+    release_dir: Path | None = None
+    """Serve this one release directory instead of a store."""
+    submissions: str | None = None
+    """Submissions root the submit form files uploads into (None: the submit form is closed)."""
+    expectations: Path | None = None
+    max_submission_bytes: int = 2_000_000
+    cache_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "pwc-site-cache")
+    memory_limit: str = "512MB"
+    """DuckDB's buffer pool for every open release (the OS page cache holds the rest of the file)."""
+    threads: int = 1
+    """DuckDB threads per query: each page is a few small queries, and concurrent requests already
+    use every core; more threads only add scheduling to each query."""
+    request_threads: int = field(default_factory=lambda: (os.cpu_count() or 1) + 1)
+    """Threads serving pages at once (a few more than cores: DuckDB reads without the GIL)."""
+    max_open_releases: int = 3
+    """Releases kept open at once (the default one always is); the least recently used closes."""
+    verified: bool = False
+    """The default release was verified by a parent process just before (worker processes)."""
+
+    def to_json(self) -> str:
+        """This configuration as JSON (handed to worker processes)."""
+        import dataclasses
+
+        return json.dumps(
+            {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeConfig:
+        values = json.loads(text)
+        for key in ("release_dir", "expectations", "cache_dir"):
+            if values.get(key) is not None:
+                values[key] = Path(values[key])
+        return cls(**values)
+
+
+class Releases:
+    """The default release, opened at start, and others of the same store opened on request."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.spill_root = Path(tempfile.mkdtemp(prefix="pwc-site-spill-"))
+        if config.release_dir is not None:
+            self.default = open_release_dir(
+                config.release_dir,
+                memory_limit=config.memory_limit,
+                threads=config.threads,
+                spill_root=self.spill_root,
+                verify=not config.verified,
+            )
+        else:
+            assert config.store is not None
+            self.default = self._open(config.release, verify=not config.verified)
+        self._others: OrderedDict[str, OpenRelease] = OrderedDict()
+        self._lock = threading.Lock()
+        self._opening: dict[str, threading.Lock] = {}
+
+    def _open(self, release: str, verify: bool = True) -> OpenRelease:
+        assert self.config.store is not None
+        return open_store_release(
+            self.config.store,
+            release,
+            cache_dir=self.config.cache_dir,
+            memory_limit=self.config.memory_limit,
+            threads=self.config.threads,
+            spill_root=self.spill_root,
+            verify=verify,
+        )
+
+    def listed(self) -> list[str]:
+        """Release ids the switcher offers, newest first."""
+        if self.config.store is None:
+            return [self.default.release_id]
+        from transforms.client.store import list_releases
+
+        try:
+            ids = [e.release_id for e in list_releases(self.config.store)]
+        except PwcError:
+            ids = []
+        if self.default.release_id not in ids:
+            ids.append(self.default.release_id)
+        return list(reversed(ids))
+
+    def get(self, release_id: str | None) -> OpenRelease:
+        """The release ``release_id`` (None: the default); ReleaseNotFound when the store lacks it."""
+        if release_id is None or release_id == self.default.release_id:
+            return self.default
+        if self.config.store is None:
+            raise ReleaseNotFound(f"release {release_id}: this server serves only {self.default.release_id}")
+        with self._lock:
+            found = self._others.get(release_id)
+            if found is not None:
+                self._others.move_to_end(release_id)
+                return found
+            opening = self._opening.setdefault(release_id, threading.Lock())
+        with opening:  # one thread opens it; the others wait for that one
+            with self._lock:
+                found = self._others.get(release_id)
+            if found is not None:
+                return found
+            opened = self._open(release_id)
+            with self._lock:
+                self._others[release_id] = opened
+                while len(self._others) > max(1, self.config.max_open_releases - 1):
+                    _, oldest = self._others.popitem(last=False)
+                    oldest.close()
+            return opened
+
+    def close(self) -> None:
+        for release in [self.default, *self._others.values()]:
+            release.close()
+        self._others.clear()
+        import shutil
+
+        shutil.rmtree(self.spill_root, ignore_errors=True)
