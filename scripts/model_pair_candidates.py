@@ -6,10 +6,15 @@ Prints CSV rows, one candidate pair a line, for a person to label ``same`` / ``d
     .venv/bin/python scripts/model_pair_candidates.py --db WORK/work.duckdb # from a built work database
     .venv/bin/python scripts/model_pair_candidates.py --kind variant --kind generic --limit 50
     .venv/bin/python scripts/model_pair_candidates.py --db WORK/work.duckdb --check-keys  # twins agree?
+    .venv/bin/python scripts/model_pair_candidates.py --db WORK/work.duckdb --source '%' --values \
+        --kind tagged                               # the whole sample, with each pair's shared values
 
 Kinds of candidate (``--kind``, repeatable; all by default):
 
-* ``same-key``  two spellings in one paper with the same ``name_key`` (what the rules merge);
+* ``same-key``  two spellings in one paper with the same ``name_key`` (the first rule merges them);
+* ``tagged``    two spellings in one paper equal once a trailing year ``(2018)`` (and a footnote mark
+  before it), a trailing bracketed or ``(Author et al., 2018)`` tag, "model" after single/ensemble
+  and every separator are dropped: year suffixes, citation tags, configuration separators;
 * ``variant``   two spellings in one paper that differ only by something that may carry meaning:
   ``+`` signs, digits, a parenthesised part, "single model" / "ensemble", ``*`` / dagger marks;
 * ``close``     two spellings in one paper that are close by ``difflib`` (ratio >= ``--min-ratio``
@@ -19,8 +24,10 @@ Kinds of candidate (``--kind``, repeatable; all by default):
 
 The columns are those of ``tests/fixtures/model_pairs.csv`` (``label`` left empty, ``reason``
 holding the candidate kind) plus ``context``: the tasks and datasets each spelling has results on,
-to judge pairs the names alone do not settle. Labels are for a person to set by reading the names
-and rows; the script never judges. Names are as the build trims them (whitespace collapsed), paper
+to judge pairs the names alone do not settle; with ``--values`` (and ``--db``) also the values of the
+two spellings on every leaderboard both sit in, differing ones first (two different values in one
+leaderboard make two entries). Labels are for a person to set by reading the names and rows; the
+script never judges. Names are as the build trims them (whitespace collapsed), paper
 keys as the build derives them (``arxiv:<id>``, ``url:<normalised url>``, ``title:<lowercased title>``).
 
 Data sourced from the Papers with Code archive (CC BY-SA 4.0).
@@ -45,7 +52,7 @@ from transforms.normalize.models import name_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DUMP = ROOT / "data" / "sample" / "evaluation-tables.2020-08-28.json.gz"
-KINDS = ("same-key", "variant", "close", "generic")
+KINDS = ("same-key", "tagged", "variant", "close", "generic")
 COLUMNS = ("paper_key", "name_a", "paper_key_b", "name_b", "label", "reason", "context")
 
 # Python twins of the SQL macros in transforms/sql/macros.sql (clean_name, arxiv_from_url,
@@ -127,6 +134,19 @@ def loose(name: str) -> str:
     return re.sub(r"[\W_]+", "", s.casefold())
 
 
+_YEAR_TAG = re.compile(r"\s*[*\u2020\u2021\u2666]*\s*\((?:19|20)\d\d\)\s*$")
+_BRACKET_TAG = re.compile(r"\s*\[\[?[^\[\]]*\]?\]\s*$")
+_AUTHOR_TAG = re.compile(r"\s*\([A-Z][\w'\-]+(?: et al\.?| and [A-Z][\w'\-]+)?,? \d{4}\)$")
+_MODEL_WORD = re.compile(r"\b(single|ensemble)[\s\-]*model\b")
+
+
+def untagged(name: str) -> str:
+    """Another over-folded key: the name without a trailing year, citation tag and separators."""
+    s = _BRACKET_TAG.sub("", _AUTHOR_TAG.sub("", _YEAR_TAG.sub("", name)))
+    s = _MODEL_WORD.sub(r"\1", s.casefold())
+    return re.sub(r"[\s\-_()\[\],+&.:;'\"`]+", "", s)
+
+
 def ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.casefold(), b.casefold()).ratio()
 
@@ -136,7 +156,37 @@ def is_generic(key: str, papers: int) -> bool:
     return papers >= 3 and len(key) <= 8 and not any(ch.isdigit() for ch in key)
 
 
-def candidates(cells: Iterable[Cell], kinds: set[str], min_ratio: float) -> Iterator[dict[str, str]]:
+Values = dict[tuple[str | None, str], dict[str, set[str]]]
+"""(paper, spelling) -> leaderboard ("task / dataset / metric key") -> the spelling's value keys there."""
+
+
+def db_values(db: Path) -> Values:
+    """Each spelling's values per leaderboard, from the work database's ``model_board_values``."""
+    import duckdb
+
+    out: Values = defaultdict(lambda: defaultdict(set))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for paper, name, task, dataset, metric, value in con.execute(
+            "SELECT paper_key, model_name, task_name, dataset_name, metric_key, value_key FROM model_board_values"
+        ).fetchall():
+            out[(paper, name)][f"{task} / {dataset} / {metric}"].add(value)
+    finally:
+        con.close()
+    return out
+
+
+def shared_values(values: Values, paper: str, a: str, b: str) -> str:
+    """The two spellings' values on the leaderboards both sit in, the differing ones first."""
+    va, vb = values.get((paper, a), {}), values.get((paper, b), {})
+    boards = sorted(va.keys() & vb.keys(), key=lambda k: (va[k] == vb[k], k))
+    shown = [f"{k}: {sorted(va[k])} vs {sorted(vb[k])}" for k in boards[:4]]
+    return f" || shared {len(boards)}: " + "; ".join(shown) if boards else " || shared 0"
+
+
+def candidates(
+    cells: Iterable[Cell], kinds: set[str], min_ratio: float, values: Values | None = None
+) -> Iterator[dict[str, str]]:
     by_paper: dict[str, set[str]] = defaultdict(set)
     where: dict[tuple[str | None, str], set[str]] = defaultdict(set)
     for paper, name, task, dataset in cells:
@@ -158,6 +208,8 @@ def candidates(cells: Iterable[Cell], kinds: set[str], min_ratio: float) -> Iter
         for a, b in itertools.combinations(sorted(by_paper[paper]), 2):
             if name_key(a) == name_key(b):
                 kind = "same-key"
+            elif untagged(a) == untagged(b):
+                kind = "tagged"
             elif loose(a) == loose(b) and loose(a):
                 kind = "variant"
             elif ratio(a, b) >= min_ratio:
@@ -172,7 +224,8 @@ def candidates(cells: Iterable[Cell], kinds: set[str], min_ratio: float) -> Iter
                     "name_b": b,
                     "label": "",
                     "reason": kind,
-                    "context": context(paper, a, paper, b),
+                    "context": context(paper, a, paper, b)
+                    + (shared_values(values, paper, a, b) if values is not None else ""),
                 }
 
     if "generic" in kinds:
@@ -219,17 +272,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check-keys", action="store_true", help="with --db: check the dump's paper keys against the db"
     )
+    parser.add_argument(
+        "--values",
+        action="store_true",
+        help="with --db: add each pair's values on the leaderboards they share",
+    )
     args = parser.parse_args(argv)
     if args.check_keys:
         if args.db is None:
             parser.error("--check-keys needs --db")
         return check_keys(args.db, args.dump)
+    if args.values and args.db is None:
+        parser.error("--values needs --db")
     cells = db_cells(args.db, args.source) if args.db else dump_cells(args.dump)
+    values = db_values(args.db) if args.values else None
     kinds = set(args.kind or KINDS)
     writer = csv.DictWriter(sys.stdout, COLUMNS, lineterminator="\n")
     writer.writeheader()
     printed: dict[str, int] = defaultdict(int)
-    for row in candidates(cells, kinds, args.min_ratio):
+    for row in candidates(cells, kinds, args.min_ratio, values):
         kind = row["reason"].split(" ")[0]
         if args.limit and printed[kind] >= args.limit:
             continue

@@ -3,13 +3,26 @@ built from the real 2020 dump (the bundled sample)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from collections import defaultdict
 from typing import Any
 
 import duckdb
 import pytest
 
-from tests.support.builds import Built
+from scripts.model_pair_candidates import clean_name
+from tests.support.builds import FIXTURES, ROOT, Built
+from transforms.normalize.labels import (
+    load_look_alikes,
+    load_metric_groups,
+    load_model_pairs,
+    score_metrics,
+    score_model_pairs,
+)
+from transforms.normalize.metrics import clean
+from transforms.normalize.model_identity import group_spellings
 
 pytestmark = pytest.mark.integration
 
@@ -120,7 +133,7 @@ def test_impossible_values_are_flagged_and_not_ranked(release_db: duckdb.DuckDBP
         """
         SELECT r.value, r.value_normalized, r.value_flag
         FROM results r JOIN metrics m USING (metric_id) JOIN datasets d USING (dataset_id)
-        WHERE m.name = 'Mean IoU' AND d.name = 'ShapeNet' AND r.value_raw = '7,537'
+        WHERE m.name = 'mIoU' AND d.name = 'ShapeNet' AND r.value_raw = '7,537'
         """,
     )
     assert row == (7537.0, None, "out_of_bounds")
@@ -268,3 +281,148 @@ def test_quality_report_counts_what_the_tables_hold(
     assert report["previous_release"] is None and report["comparison"] == []
     readme = (sample_release.release_dir / "README.md").read_text(encoding="utf-8")
     assert "## Data quality" in readme and "nothing to compare with" in readme
+
+
+# --------------------------------------------------------------------------- issue 10: trust
+
+
+def _make_id(prefix: str, identity: str) -> str:
+    """The build's make_id macro: '<prefix>_<first 16 hex of sha256(identity)>'."""
+    return f"{prefix}_{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
+
+
+def test_labelled_model_pairs_score_on_the_build(
+    release_db: duckdb.DuckDBPyConnection, record_property: Any
+) -> None:
+    """The build's models (the rules and the guard) against tests/fixtures/model_pairs.csv: a pair is
+    merged when both spellings' own ids (model_aliases.spelling_id) belong to one model."""
+    model_of = dict(_rows(release_db, "SELECT DISTINCT spelling_id, model_id FROM model_aliases"))
+    pairs = load_model_pairs(FIXTURES / "model_pairs.csv")
+
+    def merged(p: Any) -> bool:
+        a = model_of.get(_make_id("mdl", p.paper_key + chr(31) + p.name_a))
+        b = model_of.get(_make_id("mdl", p.paper_b + chr(31) + p.name_b))
+        assert a is not None and b is not None, f"line {p.line}: a labelled spelling is not in the release"
+        return a == b
+
+    score = score_model_pairs(pairs, merged)
+    record_property("model_dedup_precision", round(score.precision, 4))
+    record_property("model_dedup_recall", round(score.recall, 4))
+    summary = f"{score.pairs} pairs: precision {score.precision:.4f}, recall {score.recall:.4f}"
+    print(summary)
+    assert score.pairs >= 500
+    assert score.precision >= 0.99 and score.recall >= 0.90, summary
+    assert score.wrong_merges == [], [(p.line, p.name_a, p.name_b) for p in score.wrong_merges]
+
+
+def test_labelled_metric_groups_score_on_the_build(release_db: duckdb.DuckDBPyConnection) -> None:
+    metric_of = {
+        clean(raw): metric
+        for metric, names in _rows(release_db, "SELECT metric_id, raw_names FROM metrics")
+        for raw in names
+    }
+    groups = load_metric_groups(FIXTURES / "metric_groups.csv")
+    look_alikes = load_look_alikes(FIXTURES / "metric_look_alikes.csv")
+    score = score_metrics(groups, look_alikes, metric_of, spelling=clean)
+    assert score.unplaced == []
+    assert score.folding_rate >= 0.95, [g.group for g in score.not_folded]
+    assert score.look_alikes >= 50 and score.merged_look_alikes == []
+
+
+def _readme_query(word: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL) if word in b]
+    return block
+
+
+def test_the_readme_wikitext_query_ranks_each_result_once(release_db: duckdb.DuckDBPyConnection) -> None:
+    """Issue 10: the two NLP-progress files carry the same WikiText-103 results, one with a year
+    suffix on every model; before, 25 rows of which 8 were one result twice."""
+    rows = _rows(release_db, _readme_query("WikiText-103"))
+    assert len(rows) == 17
+    assert len({(title, value) for _, _, value, title, _ in rows}) == len(rows), "no result twice"
+    both = {"leaderboards/nlp-progress.json", "leaderboards/nlpprogress.json"}
+    folded = {(model, value) for _, model, value, _, sources in rows if set(sources) == both}
+    assert ("LSTM", 36.4) in folded and ("Gated CNN", 37.2) in folded
+    assert len(folded) == 8
+
+
+def test_no_leaderboard_ranks_one_models_result_twice(
+    sample_release: Built, release_db: duckdb.DuckDBPyConnection
+) -> None:
+    """No leaderboard has two rows of one paper and one value for one model: not for one model id,
+    and not for two models that the rules would join, unless the guard refused that merge (the two
+    spellings hold different values in some leaderboard; quality.json lists it)."""
+    twice = _rows(
+        release_db,
+        """
+        SELECT task, dataset, metric, paper_id, model_id, value, count(*) FROM leaderboards
+        GROUP BY ALL HAVING count(*) > 1
+        """,
+    )
+    assert twice == []
+    pairs = _rows(
+        release_db,
+        """
+        WITH rows AS (SELECT DISTINCT task_id, dataset_id, metric_id, paper_id, model_id, value FROM leaderboards
+                      WHERE paper_id IS NOT NULL)
+        SELECT DISTINCT a.paper_id, a.model_id, b.model_id
+        FROM rows AS a JOIN rows AS b USING (task_id, dataset_id, metric_id, paper_id, value)
+        WHERE a.model_id < b.model_id
+        """,
+    )
+    assert pairs, "one paper's models do share values (parameter counts, ties)"
+    spellings: dict[str, list[str]] = defaultdict(list)
+    for model, raw in _rows(release_db, "SELECT model_id, name_raw FROM model_aliases"):
+        spellings[model].append(clean_name(raw) or "")
+    quality = json.loads((sample_release.release_dir / "quality.json").read_text(encoding="utf-8"))
+    refused = {frozenset(r["spellings"]) for r in quality["rejected_model_merges"]}
+    joined_without_a_refusal = []
+    for _, a, b in pairs:
+        names = spellings[a] + spellings[b]
+        grouped = group_spellings(names)
+        if len({grouped.label[n] for n in names}) == 1:
+            cross = {frozenset((x, y)) for x in spellings[a] for y in spellings[b]}
+            if not cross & refused:
+                joined_without_a_refusal.append(sorted(names))
+    assert joined_without_a_refusal == []
+
+
+def test_quality_report_counts_folded_sources_and_refused_merges(
+    sample_release: Built, release_db: duckdb.DuckDBPyConnection
+) -> None:
+    report = json.loads((sample_release.release_dir / "quality.json").read_text(encoding="utf-8"))
+    figures = report["figures"]
+    several, copies = _rows(
+        release_db, "SELECT count(*) FILTER (WHERE len(sources) > 1), sum(len(sources) - 1) FROM results"
+    )[0]
+    assert figures["one_result_many_sources"] == {
+        "results_with_several_sources": several,
+        "copies_folded": copies,
+    }
+    assert several > 1000
+    by_sources = {tuple(r["sources"]): r["results"] for r in report["results_by_sources"]}
+    assert by_sources[("leaderboards/nlp-progress.json", "leaderboards/nlpprogress.json")] > 200
+    assert sum(by_sources.values()) == several
+    merges = figures["model_merges"]
+    assert sum(merges["spellings_merged_by_rule"].values()) == figures["merges"]["model_spellings_merged"]
+    assert merges["spellings_merged_by_rule"]["year_suffix"] > 200
+    rejected = report["rejected_model_merges"]
+    assert merges["rejected_by_guard"] == len(rejected) > 0
+    awd = next(r for r in rejected if set(r["spellings"]) == {"AWD-LSTM-MoS", "AWD-LSTM-MoS (2018)"})
+    assert awd["rule"] == "year_suffix" and awd["values"] == [["v:54.44"], ["v:55.97"]]
+    assert awd["leaderboard"] == {
+        "task": "Word Level Models",
+        "dataset": "Penn Treebank",
+        "metric": "test perplexity",
+    }
+    models = _rows(
+        release_db,
+        "SELECT count(DISTINCT model_id) FROM model_aliases WHERE paper_id = ? AND name_raw IN (?, ?)",
+        _make_id("pap", "arxiv:1711.03953"),
+        "AWD-LSTM-MoS",
+        "AWD-LSTM-MoS (2018)",
+    )
+    assert models == [(2,)], "the refused merge left two models"
+    readme = (sample_release.release_dir / "README.md").read_text(encoding="utf-8")
+    assert "Merges refused by the guard" in readme and "AWD-LSTM-MoS" in readme

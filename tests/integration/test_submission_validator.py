@@ -801,3 +801,31 @@ def test_a_submission_repeating_an_archived_result_links_to_it(tiny_source: Path
     assert subs == [(1, 0)], "the submission repeats an archived result: nothing new"
     assert [name for name, _ in spellings] == ["HHolE", "HHole"]
     assert len({model for _, model in spellings}) == 1, "the submitted spelling is an alias of the model"
+
+
+def test_a_submitted_spelling_finds_the_model_under_any_archived_spelling(context: Context) -> None:
+    """The release joins "LSTM" and "LSTM (2018)" of arXiv 1803.10049 into one model (year suffix);
+    a submission that writes the NLP-progress spelling still meets the archived 36.4 perplexity."""
+
+    def nlp_progress_spelling(doc: dict[str, Any]) -> None:
+        doc["paper"] = {
+            "title": "Fast Parametric Learning with Activation Memorization",
+            "url": "https://arxiv.org/abs/1803.10049",
+            "arxiv_id": "1803.10049",
+            "date": "2018-03-27",
+        }
+        doc.pop("code", None)
+        doc["results"] = [
+            {
+                "task": "Word Level Models",
+                "dataset": "WikiText-103",
+                "model": "LSTM (2018)",
+                "metrics": {"Test perplexity": "36.9"},
+            }
+        ]
+
+    batch = validate_batch([Received("lstm.json", variant(nlp_progress_spelling))], context)
+    (verdict_,) = batch.verdicts
+    conflicts = [p for p in verdict_.problems if p.code == "result.conflict"]
+    assert [p.field for p in conflicts] == ['metrics["Test perplexity"]'], where(verdict_)
+    assert conflicts[0].expected.startswith('"36.4" as in release ')

@@ -19,6 +19,11 @@ YAML, never a fuzzy match.
 A generic name such as ``Score`` means different things per task (Atari game
 points, VQA-CP accuracy), so the YAML can also key facts by (task, metric);
 :func:`lookup` uses them when it is given the task.
+
+Every name with at least three results in the bundled sample is either an entry
+(or an alias of one) or listed under ``unreviewed``: read, but what it measures
+could not be settled from the rows. An unreviewed name is looked up like an
+unknown one (no direction, not ranked); the list says that it was looked at.
 """
 
 from __future__ import annotations
@@ -136,6 +141,12 @@ class Registry:
     by_task: Mapping[tuple[str, str], MetricInfo] = field(repr=False)
     """(fold key of the task, fold key of the metric's canonical name) -> facts in that task."""
     _infos: Mapping[str, MetricInfo] = field(repr=False)
+    unreviewed: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Fold key -> name, for the names listed under ``unreviewed`` (looked at, not reviewed)."""
+
+    def is_unreviewed(self, name: str) -> bool:
+        """True when ``name`` is listed under ``unreviewed`` (and so has no entry)."""
+        return fold(name) in self.unreviewed
 
     def lookup(self, name: str, task: str | None = None) -> MetricInfo:
         """What the registry knows about ``name`` (in ``task``); never raises."""
@@ -233,7 +244,8 @@ def load_registry(path: Path | str) -> Registry:
 
     task_entries, by_task = _task_entries(path, doc.get("task_metrics"), units, by_key)
     infos = {key: entry.info() for key, entry in by_key.items()}
-    return Registry(path, units, tuple(entries), by_key, task_entries, by_task, infos)
+    unreviewed = _unreviewed(path, doc.get("unreviewed"), owner)
+    return Registry(path, units, tuple(entries), by_key, task_entries, by_task, infos, unreviewed)
 
 
 # --- validation helpers ------------------------------------------------------------
@@ -247,6 +259,28 @@ def read_reviewed_yaml(path: Path, what: str) -> Any:
         raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def _unreviewed(path: Path, raw: Any, owner: Mapping[str, str]) -> dict[str, str]:
+    """The ``unreviewed`` list: names without an entry, each folding to a key of its own."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: unreviewed: expected a list of metric names, found {type(raw).__name__}")
+    out: dict[str, str] = {}
+    for i, name in enumerate(raw):
+        where = f"{path}: unreviewed[{i}]"
+        if not isinstance(name, str) or not clean(name):
+            raise ConfigError(f"{where}: expected a non-empty metric name, found {name!r}")
+        key = fold(name)
+        if key in owner:
+            raise ConfigError(
+                f"{where}: {name!r} folds to {key!r}, which belongs to {owner[key]}; it is reviewed, remove it here"
+            )
+        if key in out:
+            raise ConfigError(f"{where}: {name!r} folds to {key!r} like {out[key]!r} above; list it once")
+        out[key] = clean(name)
+    return out
 
 
 def _units(path: Path, raw: Any) -> dict[str, str]:

@@ -21,14 +21,18 @@ backbones), ``QANet (single model)`` / ``QANet (ensemble)``, ``Model*`` /
 ``Model``. Precision comes before recall: a missed merge leaves two rows for one
 model, a wrong merge destroys a result.
 
-Merging only ever happens inside one paper (:func:`group_key`). Models without
-a paper are never folded: ``CNN`` in one leaderboard and ``cnn`` in another are
-not known to be the same thing. The folded key is still published
+``name_key`` is the first of the reviewed model-identity rules; the others (year
+suffixes, citation tags, configuration separators, ...) and the guard that beats
+them all are in :mod:`transforms.normalize.model_identity`.
+
+Merging only ever happens inside one paper (:meth:`ModelRules.group_paper`).
+Models without a paper are never folded: ``CNN`` in one leaderboard and ``cnn``
+in another are not known to be the same thing. The folded key is still published
 (``models.name_key``) as a cross-paper attribute: the same architecture in
 many papers shares it, but is never merged by it.
 
 ``model_rules.yaml`` holds reviewed exceptions (``keep_apart``): spellings in a
-paper that fold together but are different models. It is data, edited by
+paper that the rules would merge but are different models. It is data, edited by
 curators like the metric registry.
 """
 
@@ -40,9 +44,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from transforms.errors import ConfigError
+
+if TYPE_CHECKING:
+    from transforms.normalize.model_identity import Evidence, PaperGroups
 
 RULES_PATH: Final = Path(__file__).with_name("model_rules.yaml")
 """The reviewed exceptions shipped with the package."""
@@ -88,16 +95,27 @@ class ModelRules:
     """(paper key, trimmed spelling) -> the spelling itself, for spellings kept apart."""
 
     def group_key(self, paper_key: str | None, model_name: str) -> str:
-        """The key of the model a spelling belongs to, inside its paper.
+        """The key under which the first rule (``name_key``) alone would put a spelling, inside its paper.
 
-        Spellings of one paper with the same group key are one model. Without a
-        paper the spelling is its own group (nothing is folded).
+        The build groups with every rule (:meth:`group_paper`); this is the
+        ``spelling`` rule on its own. Without a paper the spelling is its own
+        group (nothing is folded).
         """
         if paper_key is None:
             return "=" + model_name
         if (paper_key, model_name) in self._apart:
             return "=" + model_name
         return "~" + name_key(model_name)
+
+    def apart(self, paper_key: str) -> frozenset[str]:
+        """The spellings of ``paper_key`` that a ``keep_apart`` entry keeps on their own."""
+        return frozenset(name for (paper, name) in self._apart if paper == paper_key)
+
+    def group_paper(self, paper_key: str, names: list[str], evidence: Evidence | None = None) -> PaperGroups:
+        """Group one paper's spellings into models: every rule, the guard, and this file's keep_apart."""
+        from transforms.normalize.model_identity import group_spellings
+
+        return group_spellings(names, apart=self.apart(paper_key), evidence=evidence)
 
 
 @lru_cache(maxsize=1)
@@ -141,7 +159,9 @@ def _keep_apart(path: Path, i: int, item: Any) -> KeepApart:
         raise ConfigError(f"{where}: names: expected two or more trimmed spellings, found {names!r}")
     if not isinstance(reason, str) or not reason.strip():
         raise ConfigError(f"{where}: reason: say why these spellings are different models")
-    if len({name_key(n) for n in names}) != 1:
+    from transforms.normalize.model_identity import group_spellings
+
+    if len(set(group_spellings(names).label.values())) != 1:
         raise ConfigError(
             f"{where}: names: {names!r} do not fold together, so they are apart already; remove the entry"
         )

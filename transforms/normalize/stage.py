@@ -7,8 +7,9 @@ import time
 import duckdb
 import pyarrow as pa
 
-from transforms.duck import ModelRun, create_macros, run_models, write_arrow
+from transforms.duck import ModelRun, create_macros, run_model, run_models, write_arrow
 from transforms.normalize.metrics import Registry, registry
+from transforms.normalize.model_identity import RULES, Evidence
 from transforms.normalize.models import ModelRules, name_key, rules
 from transforms.normalize.values import parse_metric_value
 
@@ -91,8 +92,29 @@ _MODEL_KEYS = pa.schema(
         ("model_name", pa.string()),
         ("name_key", pa.string()),
         ("group_key", pa.string()),
+        # The spelling's group after each rule of model_identity.RULES: where two spellings first
+        # share one, that rule merged them (int_model_spellings.merge_rule, id_redirects.reason).
+        ("stage_groups", pa.list_(pa.string())),
     ]
 )
+_MODEL_RULE_NAMES = pa.schema([("stage", pa.int32()), ("rule", pa.string()), ("reason", pa.string())])
+_MODEL_REJECTIONS = pa.schema(
+    [
+        ("paper_key", pa.string()),
+        ("rule", pa.string()),
+        ("name_a", pa.string()),
+        ("name_b", pa.string()),
+        ("task_name", pa.string()),
+        ("dataset_name", pa.string()),
+        ("metric_key", pa.string()),
+        ("values_a", pa.list_(pa.string())),
+        ("values_b", pa.list_(pa.string())),
+    ]
+)
+
+
+UNREVIEWED_NOTE = "unreviewed: listed in metrics.yaml as read but not reviewed (what it measures is unclear)"
+"""``metrics.note`` of a name the registry lists as unreviewed."""
 
 
 def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = None) -> int:
@@ -117,7 +139,7 @@ def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = 
                 info.unit,
                 info.min_value,
                 info.max_value,
-                entry.note if entry else None,
+                entry.note if entry else (UNREVIEWED_NOTE if reg.is_unreviewed(name) else None),
             ),
             strict=True,
         ):
@@ -138,17 +160,70 @@ def build_metric_lookups(con: duckdb.DuckDBPyConnection, reg: Registry | None = 
 
 
 def build_model_keys(con: duckdb.DuckDBPyConnection, model_rules: ModelRules | None = None) -> int:
-    """``model_keys``: for each (paper, trimmed model name), its folded key and its model's group key."""
+    """``model_keys``: each (paper, trimmed model name) spelling and the model it belongs to in its paper.
+
+    The spellings of each paper are grouped by the reviewed rules and the guard
+    (:mod:`transforms.normalize.model_identity`), whose evidence is every
+    spelling's values per leaderboard (``model_board_values``). Merges the guard
+    refused go to ``model_merge_rejections`` (reported in quality.json); the
+    rules' names and reasons to ``model_rule_names`` (id_redirects' reasons).
+    """
     model_rules = model_rules or rules()
+    run_model(con, "normalize", "model_board_values")
+    evidence: dict[str, list[tuple[str, tuple[str, str, str], str]]] = {}
+    for paper, name, task, dataset, metric, value in con.execute(
+        "SELECT paper_key, model_name, task_name, dataset_name, metric_key, value_key "
+        "FROM model_board_values ORDER BY ALL"
+    ).fetchall():
+        evidence.setdefault(paper, []).append((name, (task, dataset, metric), value))
+    by_paper: dict[str | None, list[str]] = {}
+    for paper, name in con.execute(
+        "SELECT DISTINCT paper_key, model_name FROM stg_results ORDER BY 1, 2"
+    ).fetchall():
+        by_paper.setdefault(paper, []).append(name)
+
     keys: dict[str, list] = {f.name: [] for f in _MODEL_KEYS}  # type: dict[str, list]
-    spellings = con.execute("SELECT DISTINCT paper_key, model_name FROM stg_results ORDER BY 1, 2").fetchall()
-    for paper, name in spellings:
-        keys["paper_key"].append(paper)
-        keys["model_name"].append(name)
-        keys["name_key"].append(name_key(name))
-        keys["group_key"].append(model_rules.group_key(paper, name))
+    rejected: dict[str, list] = {f.name: [] for f in _MODEL_REJECTIONS}  # type: dict[str, list]
+    for paper, names in by_paper.items():
+        if paper is None:  # no paper: nothing is folded
+            groups = {name: ["=" + name] * len(RULES) for name in names}
+        else:
+            grouped = model_rules.group_paper(paper, names, Evidence.from_cells(evidence.get(paper, ())))
+            apart = model_rules.apart(paper)
+            groups = {
+                name: [("=" if name in apart else "~") + label for label in grouped.stage_labels[name]]
+                for name in names
+            }
+            for r in grouped.rejected:
+                for column, value in zip(
+                    _MODEL_REJECTIONS.names,
+                    (
+                        paper,
+                        r.rule,
+                        r.a,
+                        r.b,
+                        *r.conflict.board,
+                        list(r.conflict.values_a),
+                        list(r.conflict.values_b),
+                    ),
+                    strict=True,
+                ):
+                    rejected[column].append(value)
+        for name in names:
+            keys["paper_key"].append(paper)
+            keys["model_name"].append(name)
+            keys["name_key"].append(name_key(name))
+            keys["group_key"].append(groups[name][-1])
+            keys["stage_groups"].append(groups[name])
     write_arrow(con, "model_keys", pa.Table.from_pydict(keys, schema=_MODEL_KEYS))
-    return len(spellings)
+    write_arrow(con, "model_merge_rejections", pa.Table.from_pydict(rejected, schema=_MODEL_REJECTIONS))
+    rule_names = {
+        "stage": list(range(1, len(RULES) + 1)),
+        "rule": [rule.name for rule in RULES],
+        "reason": [rule.reason for rule in RULES],
+    }
+    write_arrow(con, "model_rule_names", pa.Table.from_pydict(rule_names, schema=_MODEL_RULE_NAMES))
+    return len(keys["model_name"])
 
 
 def normalize(con: duckdb.DuckDBPyConnection, model_rules: ModelRules | None = None) -> list[ModelRun]:

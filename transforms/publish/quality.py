@@ -9,6 +9,11 @@ and see it improve (or not) from one release to the next:
   outside their metric's bounds (``results.value_flag``);
 * unknown metrics: names the metric registry does not know (direction unknown);
 * merges: model spellings and metric spellings merged, results collapsed, ids redirected;
+* one result, many sources: results that several source files (or a submission)
+  report, folded into one row whose ``sources`` lists them all;
+* model merges by rule (transforms/normalize/model_identity.py), and the merges the
+  guard refused: two spellings of one paper with different values in one leaderboard
+  are two entries, whatever a rule says (``rejected_model_merges`` lists them);
 * the diff against the previous release.
 
 Every figure is compared with the same figure of the previous release's report.
@@ -24,6 +29,12 @@ import duckdb
 VERSION = 1
 """Version of the report's JSON layout."""
 TOP_UNKNOWN = 20
+
+_REJECTED = """
+SELECT paper_key, rule, name_a, name_b, task_name, dataset_name, metric_key, values_a, values_b
+FROM model_merge_rejections
+ORDER BY paper_key, name_a, name_b
+"""
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -87,6 +98,18 @@ def build_report(
                 "SELECT count(*) FROM id_redirects WHERE release = (SELECT release_id FROM build_info)",
             ),
         },
+        "one_result_many_sources": {
+            "results_with_several_sources": _one(con, "SELECT count(*) FROM results WHERE len(sources) > 1"),
+            "copies_folded": _one(con, "SELECT sum(len(sources) - 1) FROM results"),
+        },
+        "model_merges": {
+            "spellings_merged_by_rule": _counts(
+                con,
+                "SELECT merge_rule, count(*) FROM int_model_spellings WHERE merge_rule IS NOT NULL "
+                "GROUP BY 1 ORDER BY 1",
+            ),
+            "rejected_by_guard": _one(con, "SELECT count(*) FROM model_merge_rejections"),
+        },
     }
     top_unknown = [
         {"metric": name, "results": int(n)}
@@ -95,6 +118,22 @@ def build_report(
             "WHERE NOT metrics.is_known GROUP BY 1 ORDER BY n DESC, 1 LIMIT $n",
             {"n": TOP_UNKNOWN},
         ).fetchall()
+    ]
+    by_sources = [
+        {"sources": list(sources), "results": int(n)}
+        for sources, n in con.execute(
+            "SELECT sources, count(*) FROM results WHERE len(sources) > 1 GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    ]
+    rejected = [
+        {
+            "paper": paper,
+            "rule": rule,
+            "spellings": [a, b],
+            "leaderboard": {"task": task, "dataset": dataset, "metric": metric},
+            "values": [list(values_a), list(values_b)],
+        }
+        for paper, rule, a, b, task, dataset, metric, values_a, values_b in con.execute(_REJECTED).fetchall()
     ]
     changes = _changes_summary(diff)
     if changes is not None:
@@ -106,8 +145,20 @@ def build_report(
         "previous_release": (previous or {}).get("release_id"),
         "figures": figures,
         "top_unknown_metrics": top_unknown,
+        "results_by_sources": by_sources,
+        "rejected_model_merges": rejected,
         "comparison": compare(figures, previous_figures) if previous else [],
     }
+
+
+def _md(text: str) -> str:
+    """A model or dataset name inside Markdown prose: specials escaped."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in text)
+
+
+def _value(key: str) -> str:
+    """A guard value key (``v:85.5``, ``raw:...``) as a reader writes it."""
+    return key.split(":", 1)[1] if ":" in key else key
 
 
 def _changes_summary(diff: Mapping[str, Any] | None) -> dict[str, int] | None:
@@ -165,6 +216,21 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             "",
             f"Most used metrics the registry does not know (direction unknown, not ranked): {names}.",
         ]
+    rejected = report.get("rejected_model_merges") or []
+    if rejected:
+        shown = "; ".join(
+            f"{_md(r['spellings'][0])} / {_md(r['spellings'][1])} ({_md(r['leaderboard']['dataset'])}: "
+            f"{', '.join(_value(v) for v in r['values'][0])} vs {', '.join(_value(v) for v in r['values'][1])})"
+            for r in rejected[:5]
+        )
+        lines += [
+            "",
+            (
+                f"Merges refused by the guard ({len(rejected):,}): two spellings of one paper with different "
+                f"values in one leaderboard stay two models, whatever a rule says. For example: {shown}. "
+                "All of them are in `quality.json` (`rejected_model_merges`)."
+            ),
+        ]
     lines += [
         "",
         (
@@ -172,8 +238,10 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             "than one value; `scale_flags.<flag>` values reconciled between fraction and percent scales or "
             "flagged (see `results.value_flag`); `unknown_metrics` names outside the metric registry; `merges` "
             "model and metric spellings merged, archived cells collapsed into one result, ids redirected "
-            "(`id_redirects`); `changes` ids added, removed, merged or changed since the previous release "
-            "(`changes`, `CHANGELOG.md`)."
+            "(`id_redirects`); `one_result_many_sources` results reported by several sources, folded into one "
+            "row (`results.sources`), and the copies folded; `model_merges` model spellings merged by each "
+            "reviewed rule and merges the guard refused; `changes` ids added, removed, merged or changed since "
+            "the previous release (`changes`, `CHANGELOG.md`)."
         ),
         "",
     ]

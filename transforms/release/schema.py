@@ -164,7 +164,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "models",
-            grain="one row per model of a paper: spellings that differ only in case, spacing or meaningless punctuation are one model; models without a paper are one row per name",
+            grain="one row per model of a paper: spellings that the reviewed model-identity rules join are one model (case, punctuation, year suffixes, citation tags, configuration separators; never two spellings with different values in one leaderboard); models without a paper are one row per name",
             key="model_id",
             columns=(
                 _c(
@@ -183,9 +183,9 @@ TABLES: dict[str, Table] = {
                 _c(
                     "name_key",
                     "VARCHAR",
-                    "Folded name (case, spacing, hyphens, quotes, stops removed; a trailing variant letter "
-                    "keeps its case). The same architecture in many papers shares it: a cross-paper link, "
-                    "never a merge.",
+                    "Folded name of the model's spelling (case, spacing, hyphens, quotes, stops removed; a "
+                    "trailing variant letter keeps its case). The same architecture in many papers shares it: "
+                    "a cross-paper link, never a merge.",
                     False,
                 ),
                 _c("raw_names", "VARCHAR[]", "Every raw spelling of the name (see model_aliases)."),

@@ -375,12 +375,43 @@ def _attach_reference(
     }
 
 
+def _alias_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill ``ref_alias_keys`` (model_id, match_key) with every spelling the release archived for the
+    papers the batch names (``ref.model_aliases``), under its folded name: the model-identity rules
+    join more than folded names, so a submitted spelling must find its model under any of them.
+    The folding is Python's (:func:`transforms.normalize.models.name_key`), hence not in the SQL."""
+    import pyarrow as pa
+
+    from transforms.normalize.models import name_key
+
+    rows = con.execute(
+        """
+        SELECT DISTINCT a.model_id, a.paper_id, clean_name(a.name_raw)
+        FROM ref.model_aliases AS a
+        WHERE a.paper_id IN (SELECT make_id('pap', paper_key) FROM submission_keyed WHERE paper_key IS NOT NULL)
+        ORDER BY ALL
+        """
+    ).fetchall()
+    table = pa.Table.from_pydict(
+        {
+            "model_id": [r[0] for r in rows],
+            "match_key": [f"{r[1]}\x1f{name_key(r[2] or '')}" for r in rows],
+        },
+        schema=pa.schema([("model_id", pa.string()), ("match_key", pa.string())]),
+    )
+    write_arrow(con, "ref_alias_keys", table, mode="append")
+
+
 def _build_tables(con: duckdb.DuckDBPyConnection, with_reference: bool) -> None:
     """The frames the suites check (``sql/submissions``), from the flat tables: the same cleaning
     and identity macros as the release, and the release's ids through the ``ref_*`` views."""
-    from transforms.duck import run_models
+    from transforms.duck import run_model, run_models
 
-    models = ["submission_keyed", "submission_results", "submission_papers"]
+    run_model(con, "submissions", "submission_keyed")
+    deduplicated = con.execute("SELECT deduplicated FROM ref_info").fetchone()
+    if deduplicated and deduplicated[0]:
+        _alias_keys(con)
+    models = ["submission_results", "submission_papers"]
     run_models(con, "submissions", models + (["submission_names"] if with_reference else []))
 
 

@@ -8,6 +8,13 @@ build AS (
     SELECT release_id FROM build_info
 ),
 
+-- A model spelling merged by a rule of transforms/normalize/model_identity.py says which rule.
+model_reasons AS (
+    SELECT spellings.spelling_id AS id, 'model spellings merged (' || rules.rule || '): ' || rules.reason AS reason
+    FROM int_model_spellings AS spellings
+    JOIN model_rule_names AS rules ON rules.rule = spellings.merge_rule
+),
+
 reasons AS (
     SELECT * FROM (VALUES
         ('models', 'model spellings merged: the same model of one paper, written with different case, spacing or punctuation'),
@@ -24,10 +31,12 @@ final AS (
         merged.current_id AS new_id,
         merged.entity,
         -- An earlier redirect keeps its reason and release; only its target follows later merges.
-        coalesce(earlier.reason, reasons.reason, 'merged with another ' || merged.entity || ' row') AS reason,
+        coalesce(earlier.reason, model_reasons.reason, reasons.reason, 'merged with another ' || merged.entity || ' row')
+            AS reason,
         coalesce(earlier.release, (SELECT release_id FROM build)) AS release
     FROM merged
     LEFT JOIN prev_redirects AS earlier ON earlier.old_id = merged.id
+    LEFT JOIN model_reasons ON merged.entity = 'models' AND model_reasons.id = merged.id
     LEFT JOIN reasons ON reasons.entity = merged.entity
 )
 

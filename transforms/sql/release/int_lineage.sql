@@ -5,10 +5,11 @@
 --     transforms/release/schema.py, a test checks the list, plus results' identity ids);
 --   * a metric or a model: the ids of its spellings (each spelling's id on its own) and, for a
 --     metric, the id of its canonical name;
---   * a result (and its identity): the previous release's results (prev_results) whose model and
---     metric resolve to this result's, with the same task, dataset, paper and value. Results are
---     derived from models and metrics, so their lineage follows the previous release's rows
---     through the merges instead of enumerating spellings.
+--   * a result (and its identity): the previous release's results (prev_results) whose model (the
+--     one the result's own spelling belongs to now, else its model's merge) and metric resolve to
+--     this result's, with the same task, dataset, paper and value. Results are derived from models
+--     and metrics, so their lineage follows the previous release's rows through the merges instead
+--     of enumerating spellings.
 WITH active AS (
     SELECT 'papers' AS entity, paper_id AS id, paper_id AS lineage_id FROM papers
     UNION ALL SELECT 'tasks', task_id, task_id FROM tasks
@@ -50,16 +51,21 @@ part_map AS (
     WHERE prev.entity IN ('models', 'metrics')
 ),
 
--- The previous release's results, moved onto the merged model and metric ids.
+-- The previous release's results, moved onto the merged model and metric ids. A result follows the
+-- model its own spelling belongs to now (model_aliases), so a spelling that a rule change takes out
+-- of a merged model (the guard) takes its results along; else the model's merge.
 moved AS (
     SELECT
         prev.result_id,
         prev.identity_id,
         coalesce('v:' || CAST(prev.value AS VARCHAR), 'raw:' || coalesce(prev.value_raw, '')) AS value_key,
         identity_of(prev.task_id, prev.dataset_id, prev.paper_id,
-                    coalesce(models.new_id, prev.model_id), coalesce(metrics.new_id, prev.metric_id))
+                    coalesce(spelling.model_id, models.new_id, prev.model_id),
+                    coalesce(metrics.new_id, prev.metric_id))
             AS new_identity
     FROM prev_results AS prev
+    LEFT JOIN model_aliases AS spelling
+      ON spelling.paper_id IS NOT DISTINCT FROM prev.paper_id AND spelling.name_raw = prev.model_name_raw
     LEFT JOIN part_map AS models ON models.entity = 'models' AND models.old_id = prev.model_id
     LEFT JOIN part_map AS metrics ON metrics.entity = 'metrics' AND metrics.old_id = prev.metric_id
 ),
