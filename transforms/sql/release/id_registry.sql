@@ -1,8 +1,8 @@
 -- id_registry: one row per id ever published, with its life: first and last release, status and
 -- where it resolves now. Key: id.
---   * int_lineage (transforms/build/ids.py) lists every active id of this release and the ids its
+--   * int_lineage (sql/release/int_lineage.sql) lists every active id of this release and the ids its
 --     rows had before merging (its spellings' own ids);
---   * prev_ids is the previous release's registry (transforms/build/previous.py).
+--   * prev_ids is the previous release's registry (transforms/tables/previous.py).
 -- A previous id that is not active any more resolves to the entity whose lineage holds it (merged);
 -- failing that, through the previous release's own redirect; else it is removed.
 WITH lineage AS (
