@@ -580,6 +580,7 @@ def test_a_crash_at_every_write_of_the_intake_then_a_rerun_ends_like_an_uninterr
     stride = int(os.environ.get("PWC_CRASH_STRIDE", "7"))
     tried = range(1, len(points) + 1, stride)
     assert {points[n - 1].split("(")[0] for n in tried} == set(WRITES)
+    print(f"crash points tried: {len(tried)} of the run's {len(points)} writes")
     for n in tried:
         root, s = fresh(n)
         calls.clear()
