@@ -277,6 +277,39 @@ def test_a_full_disk_while_filing_is_one_line_and_leaves_no_debris(
     assert again.accepted == 1
 
 
+def test_a_full_disk_while_sealing_a_build_is_one_line_and_publishes_nothing(
+    tiny_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC while the release's files are written (here: the manifest, the last write of the
+    seal): one ResourceError naming the stage, the place and the setting; the store untouched;
+    the next build, with room again, publishes."""
+    from transforms.publish import export
+
+    store, work = tmp_path / "store", tmp_path / "work"
+    first = build(tiny_source, store, work, "2026-09-23.0")
+    before = sorted(p.name for p in store.iterdir())
+    real = export.write_bytes_atomic
+
+    def full(path: Path, data: bytes) -> str:
+        if Path(path).name == "manifest.json":
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(export, "write_bytes_atomic", full)
+    with pytest.raises(ResourceError) as caught:
+        build(tiny_source, store, work, "2026-09-23.1")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("seal: disk full writing under "), message
+    assert "--work / PWC_WORK" in message, message
+    assert sorted(p.name for p in store.iterdir()) == before  # nothing published, latest unchanged
+    assert json.loads((store / LATEST).read_text())["release_id"] == first.release_id
+
+    monkeypatch.setattr(export, "write_bytes_atomic", real)
+    again = build(tiny_source, store, work, "2026-09-23.1")
+    assert store_is_sound(store)[-1] == again.release_id
+
+
 def test_a_fifo_in_the_inbox_is_rejected_without_being_opened(tiny_release: Built, tmp_path: Path) -> None:
     root = tmp_path / "root"
     (root / "inbox").mkdir(parents=True)
