@@ -267,7 +267,7 @@ def check_changed(settings: Settings, force: bool = False) -> ChangeCheck:
     if recorded.get("sha256") == current["sha256"]:
         why = (
             f"unchanged since release {latest} (fingerprint {short}: same inputs, submissions, rules, "
-            "schema and code): nothing to publish; force=true (trigger form) or "
+            "schema and code); force=true in the trigger form, `make nightly FORCE=1` or "
             "`pwc-archive release build --force` publishes anyway"
         )
         return ChangeCheck(False, why, latest, short)
