@@ -1,16 +1,21 @@
-"""Glue for the DAG files: settings from Airflow Variables, dates from the run context.
+"""Glue for the DAG files: settings from the trigger form and Airflow Variables, dates from the run
+context, one line per stage, the run's summary and a failure's last line.
 
-Imported only inside task bodies, at run time (never at DAG parse time).
+Imported only inside task bodies and callbacks, at run time (never at DAG parse time).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from transforms.config import Settings
+
+log = logging.getLogger("transforms.nightly")
 
 VARIABLES = {
     "source": "pwc_source",
@@ -20,13 +25,35 @@ VARIABLES = {
     "submissions": "pwc_submissions",
 }
 """Airflow Variable names; each overrides the matching PWC_* environment variable."""
+PARAMS = ("source", "store")
+"""Settings the nightly's trigger form may set; each overrides the Variable (empty: not given)."""
 
 
-def settings_from_airflow() -> Settings:
-    """Settings with Airflow Variables taking precedence over env vars and defaults."""
+def _context() -> dict[str, Any]:
+    """The running task's context, or an empty one outside a task (a unit test, a shell)."""
+    from airflow.sdk import get_current_context
+
+    try:
+        return dict(get_current_context())
+    except Exception:  # noqa: BLE001 - "no context" is a RuntimeError or AirflowException by version
+        return {}
+
+
+def _params(context: dict[str, Any] | None = None) -> dict[str, Any]:
+    params = (context if context is not None else _context()).get("params") or {}
+    return {k: params[k] for k in params}
+
+
+def settings_from_airflow(context: dict[str, Any] | None = None) -> Settings:
+    """Settings: the trigger form's parameters, then Airflow Variables, then ``PWC_*``, the settings
+    file and the defaults."""
     from airflow.sdk import Variable
 
-    overrides = {field: Variable.get(name, default=None) for field, name in VARIABLES.items()}
+    overrides: dict[str, Any] = {field: Variable.get(name, default=None) for field, name in VARIABLES.items()}
+    params = _params(context)
+    for field in PARAMS:
+        if params.get(field):
+            overrides[field] = params[field]
     return Settings.load(**overrides)
 
 
@@ -51,24 +78,136 @@ def fail_fast() -> Iterator[None]:
     try:
         yield
     except (SourceError, ValidationFailed, ConfigError, IntegrityError, ResourceError) as exc:
-        raise AirflowFailException(str(exc)) from exc
+        # The cause stays on the exception (report_failure reads it); no second traceback.
+        raise AirflowFailException(str(exc).splitlines()[0]) from exc
 
 
 def plan_run(context: dict[str, Any]) -> str:
-    """The run reference for this DAG run: the release id of its logical date and the run's own
-    token, so that the run has a work directory of its own (``transforms.pipeline.run_reference``)."""
+    """The run reference for this DAG run: the trigger form's release id, else the one of its
+    logical date, with the run's own token, so that the run has a work directory of its own
+    (``transforms.pipeline.run_reference``)."""
     from transforms import pipeline
+    from transforms.release.layout import parse_release_id
 
-    release_id = run_stage("plan", run_day(context))
+    given = _params(context).get("release_id")
+    if given:
+        with fail_fast():
+            parse_release_id(str(given))
+        release_id = str(given)
+    else:
+        release_id = run_stage("plan", run_day(context))
     return pipeline.run_reference(release_id, str(context.get("run_id") or "run"))
 
 
-def run_stage(stage: str, *args: Any) -> Any:
-    """Run ``transforms.pipeline.<stage>(settings, *args)`` as an Airflow task body."""
+def check_changed_or_skip(run: str) -> str:
+    """The ``check_changed`` task: skip (the task and every stage after it) when nothing changed
+    since the latest release, unless the trigger form says ``force``."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from transforms import pipeline
 
+    force = bool(_params().get("force"))
     with fail_fast():
-        return pipeline.run_stage(stage, settings_from_airflow(), *args)
+        checked = pipeline.check_changed(settings_from_airflow(), force=force)
+    if not checked.changed:
+        log.warning("nothing published: %s", checked.message)
+        raise AirflowSkipException(checked.message)
+    log.info("%s", checked.message)
+    return run
+
+
+def run_stage(stage: str, *args: Any) -> Any:
+    """Run ``transforms.pipeline.<stage>(settings, *args)`` as an Airflow task body; one log line
+    with its time and rows, kept in the run's work dir for the summary."""
+    from transforms import pipeline
+
+    settings = settings_from_airflow()
+    started = time.perf_counter()
+    with fail_fast():
+        result = pipeline.run_stage(stage, settings, *args)
+    seconds = time.perf_counter() - started
+    if stage in pipeline.STAGES and args and isinstance(args[0], str):
+        line = pipeline.record_stage(settings, args[0], stage, seconds, result)
+        log.info("%s", line)
+    return result
+
+
+def publish_with_event(run: str, event: Any) -> str:
+    """The publish task: publish, then put the release id and its location on the asset event."""
+    from transforms import pipeline
+
+    location = str(run_stage("publish", run))
+    event.extra = {"release_id": pipeline.release_of(run), "location": location}
+    return location
+
+
+def finish_run(run: str) -> None:
+    """The cleanup task: the run's summary (stages, times, rows, release, where), then the work
+    directory goes."""
+    from transforms import pipeline
+
+    settings = settings_from_airflow()
+    for line in pipeline.run_summary(settings, run):
+        log.info("%s", line)
+    run_stage("cleanup", run)
+
+
+FIXES = {
+    "SourceError": "fix or remove that source file, then clear the failed task (or trigger again)",
+    "ValidationFailed": "fix the data or the rule named above (full report in validation.json), then "
+    "clear the task",
+    "ConfigError": "correct that setting (flag, PWC_* variable, pwc-archive.toml or the trigger form), "
+    "then trigger again",
+    "IntegrityError": "the store holds a damaged file: restore it from a copy (pwc-archive release "
+    "verify names it), then clear the task",
+    "ResourceError": "raise the limit named or point the work directory elsewhere, then clear the task",
+}
+
+
+def failure_line(task_id: str, exc: BaseException | None) -> list[str]:
+    """What a failed task's log ends with: the cause's detail lines, then one line naming the task,
+    the cause (file, record, field) and the fix."""
+    cause = exc.__cause__ if exc is not None and exc.__cause__ is not None else exc
+    if cause is None:
+        return [f"FAILED {task_id}: see the task's log above; fix the cause, then clear the task"]
+    text = str(cause).strip() or type(cause).__name__
+    first, *details = text.splitlines()
+    fix = FIXES.get(type(cause).__name__)
+    if fix is None:
+        fix = "an unexpected error (a bug or an unreachable store): see the traceback above; clear the task to retry"
+    return [*details, f"FAILED {task_id}: {first} -> {fix}"]
+
+
+def report_failure(context: dict[str, Any]) -> None:
+    """The nightly's failure callback: log the cause and the fix as the log's last line."""
+    task = context.get("task_instance") or context.get("ti")
+    task_id = str(getattr(task, "task_id", "?"))
+    exc = context.get("exception")
+    if exc is not None and not _is_known(exc):
+        log.error("%s failed", task_id, exc_info=exc if isinstance(exc, BaseException) else None)
+    for line in failure_line(task_id, exc if isinstance(exc, BaseException) else None):
+        log.error("%s", line)
+
+
+def report_retry(context: dict[str, Any]) -> None:
+    """The nightly's retry callback: a retried task says so in one line (the task runner's own
+    lines are silenced), with the error and when it runs again."""
+    task = context.get("task_instance") or context.get("ti")
+    exc = context.get("exception")
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0] if exc is not None else "?"
+    log.warning(
+        "%s failed (try %s), will retry: %s: %s",
+        getattr(task, "task_id", "?"),
+        getattr(task, "try_number", "?"),
+        type(exc).__name__,
+        first,
+    )
+
+
+def _is_known(exc: Any) -> bool:
+    from transforms.errors import PwcError
+
+    return isinstance(getattr(exc, "__cause__", None), PwcError) or isinstance(exc, PwcError)
 
 
 def run_intake_step(step: str) -> Any:

@@ -120,6 +120,10 @@ def release_build(
         str | None, typer.Option(help="Work directory for intermediate files [default: .work/].")
     ] = None,
     keep_work: Annotated[bool, typer.Option(help="Keep the work directory after publishing.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Build and publish even when nothing changed since the latest release."),
+    ] = False,
     memory_limit: Annotated[
         str | None,
         typer.Option(
@@ -129,7 +133,9 @@ def release_build(
 ) -> None:
     """Build and publish a release in this process (the nightly DAG's stages, no scheduler).
 
-    Prints the release id on stdout; stage timings go to stderr.
+    Prints the release id on stdout; stage timings go to stderr. When the inputs, accepted
+    submissions, rules, schema and code equal those of the latest release, nothing is built or
+    published (one line on stderr says so, exit 0) unless --force.
     """
     from rich.console import Console
 
@@ -146,9 +152,13 @@ def release_build(
             release_id=release_id,
             keep_work=keep_work,
             on_stage=lambda stage, secs: console.print(f"[green]✓[/] {stage:<9} {secs:6.1f} s"),
+            skip_unchanged=not force,
         )
     except PwcError as exc:
         _fail(exc)
+        return
+    if result.skipped:
+        console.print(f"nothing published: {result.skipped}", markup=False, highlight=False, soft_wrap=True)
         return
     console.print(f"published {result.release_id} → {result.location}")
     typer.echo(result.release_id)

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 WORK_DB = "work.duckdb"
 EXPORT_JSON = "export.json"
 QUALITY_JSON = "quality.json"
+DATA_DOCS = "data-docs"
+"""``<work>/<run>/data-docs/``: GX's Data Docs of the gate run (validate writes, seal ships them)."""
+RELEASE_DATA_DOCS = "reports/data-docs"
+"""Where the Data Docs sit in a release (listed in the manifest like every file)."""
 
 
 # --------------------------------------------------------------------------- workspace
@@ -144,6 +149,139 @@ def _read_json(path: Path, stage: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# --------------------------------------------------------------------------- fingerprint
+
+FINGERPRINT_PARTS = ("inputs", "submissions", "rules", "schema_version", "code")
+"""What a release is made of, besides its date: the manifest's ``fingerprint`` records each."""
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _tree_sha256(root: Path, pattern: str) -> str:
+    """One sha256 over the names and bytes of ``root``'s files matching ``pattern`` (sorted)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.glob(pattern)):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(_sha256_file(path).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def accepted_submissions(settings: Settings) -> dict[str, int]:
+    """The accepted submissions a build would ingest (id -> receipts), as ``ingest_submissions``
+    picks them: a folder in ``accepted/`` with ``submission.json`` and at least one receipt.
+    A submission's id is the hash of its canonical content, so the ids stand for the content."""
+    from transforms.submissions.intake import ACCEPTED, SubmissionStore
+
+    store = SubmissionStore(settings.submissions)
+    if not store.exists(ACCEPTED):
+        return {}
+    found: dict[str, int] = {}
+    for sid in store.listdir(ACCEPTED):
+        if not store.exists(ACCEPTED, sid, "submission.json"):
+            continue
+        receipts = [n for n in store.listdir(ACCEPTED, sid, "receipts") if n.endswith(".json")]
+        if receipts:
+            found[sid] = len(receipts)
+    return dict(sorted(found.items()))
+
+
+def fingerprint(settings: Settings, input_sha256: dict[str, str] | None = None) -> dict[str, Any]:
+    """What a release built now would be made of: each source file's sha256, the accepted
+    submissions, the rule files (``normalize/*.yaml``, the model rules, the GE suites), the schema
+    version and the code's release-relevant version (the package version and its SQL models);
+    ``sha256`` over all of them. Cheap: it hashes the inputs and reads no table.
+
+    ``input_sha256`` gives the source files' hashes taken while ingesting (the ingest stage records
+    what it read); otherwise every source file is hashed here.
+    """
+    from transforms import __version__
+    from transforms.release.schema import SCHEMA_VERSION
+
+    sources = discover(settings.require_source())
+    hashes = input_sha256 or {}
+    inputs = {f.name: hashes.get(f.name) or f.sha256() for f in sources.files}
+    rules = {f"normalize/{p.name}": _sha256_file(p) for p in sorted((_PACKAGE / "normalize").glob("*.yaml"))}
+    if settings.model_rules:
+        rules["model_rules"] = _sha256_file(Path(settings.model_rules))
+    rules["expectations"] = _tree_sha256(Path(settings.expectations), "*.json")
+    parts: dict[str, Any] = {
+        "inputs": dict(sorted(inputs.items())),
+        "submissions": accepted_submissions(settings),
+        "rules": rules,
+        "schema_version": SCHEMA_VERSION,
+        "code": {"pipeline_version": __version__, "sql": _tree_sha256(_PACKAGE / "sql", "**/*.sql")},
+    }
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()
+    return {"sha256": hashlib.sha256(canonical).hexdigest(), **parts}
+
+
+def latest_fingerprint(settings: Settings) -> tuple[str | None, dict[str, Any] | None]:
+    """The latest release's id and recorded fingerprint (None for either when there is none:
+    an empty store, or a release from before fingerprints were recorded)."""
+    from transforms.client.store import read_manifest
+    from transforms.publish.store import existing_release_ids
+
+    if not existing_release_ids(settings.store) or not open_location(settings.store).exists("index.json"):
+        return None, None
+    manifest = read_manifest(settings.store, "latest")
+    recorded = manifest.get("fingerprint")
+    return str(manifest["release_id"]), recorded if isinstance(recorded, dict) else None
+
+
+@dataclass(frozen=True)
+class ChangeCheck:
+    """The answer of :func:`check_changed`: publish or not, and why, in one line."""
+
+    changed: bool
+    message: str
+    latest: str | None
+    sha256: str
+
+
+def check_changed(settings: Settings, force: bool = False) -> ChangeCheck:
+    """Whether a build now would differ from the latest release (publish only on change).
+
+    Compares :func:`fingerprint` with the one the latest release's manifest records; ``force``
+    builds anyway. The message names what changed (or says that nothing did and how to force).
+    """
+    current = fingerprint(settings)
+    latest, recorded = latest_fingerprint(settings)
+    short = current["sha256"][:12]
+    if latest is None:
+        return ChangeCheck(True, f"no release in {settings.store} yet: building the first", None, short)
+    if recorded is None:
+        why = f"latest release {latest} records no fingerprint: building"
+        return ChangeCheck(True, why, latest, short)
+    changed = [part for part in FINGERPRINT_PARTS if recorded.get(part) != current[part]]
+    if force:
+        note = f" ({', '.join(changed)} changed)" if changed else " (nothing changed)"
+        return ChangeCheck(True, f"forced: building although latest is {latest}{note}", latest, short)
+    if recorded.get("sha256") == current["sha256"]:
+        why = (
+            f"unchanged since release {latest} (fingerprint {short}: same inputs, submissions, rules, "
+            "schema and code); force=true in the trigger form, `make nightly FORCE=1` or "
+            "`pwc-archive release build --force` publishes anyway"
+        )
+        return ChangeCheck(False, why, latest, short)
+    details = []
+    for part in changed:
+        old, new = recorded.get(part), current[part]
+        if isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            details.append(f"{part}: {', '.join(keys[:5])}{' …' if len(keys) > 5 else ''}")
+        else:
+            details.append(f"{part}: {old} -> {new}")
+    return ChangeCheck(True, f"changed since {latest}: {'; '.join(details)}", latest, short)
+
+
 # --------------------------------------------------------------------------- stages
 
 
@@ -179,6 +317,7 @@ def ingest(settings: Settings, run: str) -> dict[str, Any]:
             "unknown_files": report.unknown_files,
             "submissions": report.more.to_json_dict(),
             "previous_release": previous["release_id"],
+            "fingerprint": fingerprint(settings, input_sha256=dict(report.sha256)),
         }
         _write_json(path / "ingest.json", summary)
     return summary
@@ -206,6 +345,7 @@ def build(settings: Settings, run: str) -> dict[str, Any]:
 
 def validate(settings: Settings, run: str) -> dict[str, Any]:
     """Run the Great Expectations gate; writes ``validation.json``; raises ValidationFailed."""
+    from transforms.validate.data_docs import build_data_docs
     from transforms.validate.gate import raise_for_failures, run_gate
 
     with workspace(settings, run) as path:
@@ -230,8 +370,18 @@ def validate(settings: Settings, run: str) -> dict[str, Any]:
         out = path / "validation.json"
         summary = report.to_json_dict()
         _write_json(out, summary)
+        # GX's own Data Docs, also of a refused run (the operator reads them in the work dir).
+        day = parse_release_id(release_of(run))[0]
+        moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        build_data_docs(report, path / DATA_DOCS, release_of(run), run_time=moment)
         raise_for_failures(report, str(out))
-    return {"success": True, "report": str(out), "seconds": report.seconds}
+    return {
+        "success": True,
+        "report": str(out),
+        "seconds": report.seconds,
+        "tables": len(summary.get("tables") or {}),
+        "expectations": sum(int(t.get("evaluated_expectations", 0)) for t in summary["tables"].values()),
+    }
 
 
 def export(settings: Settings, run: str, created_at: datetime | None = None) -> dict[str, Any]:
@@ -268,6 +418,11 @@ def seal(settings: Settings, run: str) -> dict[str, Any]:
         if not validation.get("success"):
             raise ValidationFailed(f"{path / 'validation.json'}: the gate did not pass; refusing to seal")
         exported = _read_json(path / EXPORT_JSON, "export")
+        docs = path / DATA_DOCS
+        if not (docs / "index.html").is_file():
+            raise PwcError(f"{docs / 'index.html'}: missing; run the validate stage for this release first")
+        shutil.rmtree(path / "release" / RELEASE_DATA_DOCS, ignore_errors=True)
+        shutil.copytree(docs, path / "release" / RELEASE_DATA_DOCS)
         manifest = seal_release(
             path / "release",
             release_id=release_id,
@@ -277,6 +432,7 @@ def seal(settings: Settings, run: str) -> dict[str, Any]:
             validation=validation,
             quality=_read_json(path / QUALITY_JSON, "export"),
             changelog=(path / CHANGELOG).read_text(encoding="utf-8"),
+            fingerprint=ingest_summary.get("fingerprint"),
         )
     return {"files": len(manifest["files"])}
 
@@ -328,6 +484,67 @@ def _setting_hint(settings: Settings, name: str) -> str:
     return f"{where} (now {getattr(settings, name)}, from {origin})"
 
 
+# --------------------------------------------------------------------------- the operator's summary
+
+STAGES_DIR = "stages"
+"""``<work>/<run>/stages/<stage>.json``: each stage's time and rows, one file per stage (stages that
+run side by side never write the same file), read by :func:`run_summary`."""
+
+
+def _total(values: Any) -> int:
+    """The sum of the counts among ``values`` (models that make views report no rows: None)."""
+    return sum(int(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _rows_text(stage: str, result: Any) -> str:
+    """A stage's result in a few words: the rows it made."""
+    if not isinstance(result, dict):
+        return str(result) if stage == "publish" else ""
+    if stage == "ingest":
+        rows, files = result.get("rows") or {}, result.get("files") or {}
+        subs = (result.get("submissions") or {}).get("included", 0)
+        return f"{_total(rows.values()):,} raw rows from {len(files)} files, {subs} submissions"
+    if stage == "normalize":
+        return f"{_total(result.values()):,} staging rows"
+    if stage == "build":
+        return f"{_total(v for k, v in result.items() if not k.startswith('int_')):,} release rows"
+    if stage == "validate":
+        return f"{result.get('expectations', 0)} expectations on {result.get('tables', 0)} tables passed"
+    if stage == "export":
+        return ", ".join(f"{name} {_total([n]):,}" for name, n in sorted(result.items()))
+    if stage == "seal":
+        return f"{result.get('files', 0)} files in the manifest"
+    return ""
+
+
+def record_stage(settings: Settings, run: str, stage: str, seconds: float, result: Any) -> str:
+    """Keep a stage's time and rows in the run's work dir; returns its one summary line."""
+    line = f"{stage:<9} {seconds:7.1f} s  {_rows_text(stage, result)}".rstrip()
+    with workspace(settings, run) as path:
+        out = _ensure_parent(path / STAGES_DIR / f"{stage}.json")
+        _write_json(out, {"stage": stage, "seconds": round(seconds, 3), "line": line})
+    return line
+
+
+def run_summary(settings: Settings, run: str) -> list[str]:
+    """The run's summary, a few lines: each stage with its time and rows, the release and where
+    it went (the store's latest)."""
+    release_id = release_of(run)
+    with workspace(settings, run) as path:
+        records = [
+            json.loads(p.read_text(encoding="utf-8")) for p in sorted((path / STAGES_DIR).glob("*.json"))
+        ]
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    records.sort(key=lambda r: order.get(r["stage"], len(order)))
+    total = sum(float(r["seconds"]) for r in records)
+    from transforms.publish.store import existing_release_ids
+
+    where = open_location(settings.store).child(release_id)
+    published = release_id in existing_release_ids(settings.store)
+    head = f"release {release_id} {'published to' if published else 'NOT published to'} {where.url}"
+    return [head, *(f"  {r['line']}" for r in records), f"  {'total':<9} {total:7.1f} s of stage work"]
+
+
 # --------------------------------------------------------------------------- in-process build
 
 STAGES: tuple[str, ...] = ("ingest", "normalize", "build", "export", "validate", "seal", "publish")
@@ -344,6 +561,8 @@ class BuildResult:
     """The run reference: the work directory is ``<work>/<run>``."""
     seconds: dict[str, float] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    skipped: str = ""
+    """Why nothing was built (``skip_unchanged`` and the fingerprint equals the latest's), else empty."""
 
 
 @dataclass
@@ -361,10 +580,20 @@ def build_release(
     on_stage: Callable[[str, float], None] | None = None,
     keep_work: bool = False,
     hooks: Hooks | None = None,
+    skip_unchanged: bool = False,
 ) -> BuildResult:
-    """Run every stage in this process (no scheduler), one at a time; returns the published release."""
+    """Run every stage in this process (no scheduler), one at a time; returns the published release.
+
+    With ``skip_unchanged`` (the CLI without ``--force``) nothing is built when :func:`check_changed`
+    finds the latest release made of the same inputs: the result's ``skipped`` says why and names it.
+    """
     if release_id is not None:
         parse_release_id(release_id)  # an empty or malformed id is refused, never replaced by a plan
+    if skip_unchanged:
+        checked = check_changed(settings)
+        log.info("%s", checked.message)
+        if not checked.changed:
+            return BuildResult(checked.latest or "", "", skipped=checked.message)
     rid = release_id if release_id is not None else plan(settings, day or datetime.now(UTC).date())
     run = run_reference(rid, secrets.token_hex(4))
     result = BuildResult(rid, "")

@@ -105,7 +105,7 @@ def journey(site: Site) -> dict[str, Any]:
     out["state_2"] = intake_state(site.submissions)
     out["tree_2"] = _tree(site.submissions)
 
-    site.run("nightly_release", "2026-02-02", "nightly-b")
+    out["nightly_b_log"] = site.run("nightly_release", "2026-02-02", "nightly-b")
     out["release_b"] = json.loads((site.store / "latest.json").read_text())["release_id"]
 
     (site.submissions / "inbox").mkdir(exist_ok=True)
@@ -148,6 +148,17 @@ def test_rejections_carry_reports_that_name_the_problem(site: Site, journey: dic
 def test_second_intake_run_is_a_no_op(journey: dict[str, Any]) -> None:
     assert journey["state_2"] == journey["state_1"]
     assert journey["tree_2"] == journey["tree_1"]
+
+
+def test_accepted_submissions_count_as_a_change(journey: dict[str, Any], site: Site) -> None:
+    """Release A's input again, plus the accepted submissions: the nightly publishes (not skipped),
+    and its log names what changed."""
+    text = journey["nightly_b_log"].read_text(encoding="utf-8")
+    assert f"changed since {journey['release_a']}: submissions: " in text
+    assert journey["release_b"] != journey["release_a"]
+    assert site.task_states("nightly_release")["check_changed"] == "success"
+    manifest = json.loads((site.store / journey["release_b"] / "manifest.json").read_text())
+    assert sorted(manifest["fingerprint"]["submissions"]) == sorted(journey["state_1"]["accepted_ids"])
 
 
 def test_accepted_results_are_in_the_next_release_with_provenance(

@@ -93,6 +93,9 @@ def two_builds(source: Path, store: Path, work: Path, ids: tuple[str, str]) -> l
                 str(work),
                 "--release-id",
                 rid,
+                # The same source every round: without --force a round after the first publishes
+                # nothing (unchanged input), and the race under test would not happen.
+                "--force",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -7,10 +7,12 @@ settings a test needs are set explicitly (the same defaults ``scripts/airflow`` 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW_WRAPPER = PROJECT_ROOT / "scripts" / "airflow"
@@ -95,10 +97,20 @@ def run_logged(args: Sequence[str], env: Mapping[str, str], log_path: Path, time
 
 
 def dags_test(
-    dag_id: str, logical_date: str, env: Mapping[str, str], log_path: Path, timeout: float = 600
+    dag_id: str,
+    logical_date: str,
+    env: Mapping[str, str],
+    log_path: Path,
+    timeout: float = 600,
+    conf: Mapping[str, Any] | None = None,
 ) -> int:
-    """``scripts/airflow dags test <dag_id> <logical_date>``; returns the exit code."""
-    return run_logged([str(AIRFLOW_WRAPPER), "dags", "test", dag_id, logical_date], env, log_path, timeout)
+    """``scripts/airflow dags test <dag_id> <logical_date> [-c <conf>]``; returns the exit code.
+
+    ``conf`` is the run's configuration: the trigger form's parameters."""
+    args = [str(AIRFLOW_WRAPPER), "dags", "test", dag_id, logical_date]
+    if conf is not None:
+        args += ["-c", json.dumps(dict(conf))]
+    return run_logged(args, env, log_path, timeout)
 
 
 def log_tail(log_path: Path, lines: int = 60) -> str:

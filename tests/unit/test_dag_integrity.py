@@ -34,6 +34,7 @@ pytestmark = pytest.mark.airflow
 CHAINS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "nightly_release": (
         "plan",
+        "check_changed",
         "ingest",
         "normalize",
         "build_tables",
@@ -191,6 +192,14 @@ for dag_id, dag in bag.dags.items():
         "max_active_runs": dag.max_active_runs,
         "doc_md": dag.doc_md,
         "topological_order": [t.task_id for t in dag.topological_sort()],
+        "params": {
+            name: {
+                "default": dag.params.get_param(name).value,
+                "description": dag.params.get_param(name).description,
+                "schema": dag.params.get_param(name).schema,
+            }
+            for name in dag.params
+        },
         "tasks": tasks,
     }
 
@@ -394,3 +403,15 @@ def test_parse_checks_catch_deliberate_calls(probe: dict[str, Any]) -> None:
     assert {"sqlite3.connect", "socket.connect"} <= kinds, probe["canary_events"]
     # and the parse itself was recorded (runpy opened the DAG file), so the hook was live.
     assert any(ev.get("path") == probe["dag_file"] for ev in probe["parse_events"])
+
+
+def test_the_nightly_trigger_form_offers_source_store_release_id_and_force(probe: dict[str, Any]) -> None:
+    if probe["dag_id"] != "nightly_release":
+        pytest.skip("the nightly's form")
+    params = probe["dags"]["nightly_release"]["params"]
+    assert sorted(params) == ["force", "release_id", "source", "store"]
+    assert all(p["description"] and len(p["description"]) > 20 for p in params.values()), params
+    assert params["force"]["default"] is False and params["force"]["schema"]["type"] == "boolean"
+    for name in ("source", "store", "release_id"):
+        assert params[name]["default"] is None and params[name]["schema"]["type"] == ["null", "string"]
+    assert params["release_id"]["schema"]["pattern"]

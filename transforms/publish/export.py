@@ -182,6 +182,7 @@ def seal_release(
     validation: Mapping[str, Any],
     quality: Mapping[str, Any] | None = None,
     changelog: str | None = None,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Complete an exported release directory: LICENSE, ``validation.json``, ``quality.json``,
     CHANGELOG.md, README.md, ``croissant.json``, SHA256SUMS and, last, ``manifest.json``.
@@ -226,6 +227,9 @@ def seal_release(
         license={**DEFAULT_LICENSE, "attribution": ATTRIBUTION},
         validation=_validation_summary(validation),
     )
+    if fingerprint is not None:
+        # What the release was made of (pipeline.fingerprint): the nightly publishes only on change.
+        manifest["fingerprint"] = dict(fingerprint)
     write_bytes_atomic(release_dir / MANIFEST, canonical_json_bytes(manifest))
     return manifest
 

@@ -9,8 +9,8 @@ into one :class:`~transforms.errors.ValidationFailed`.
 
 GX's SQL datasource does not work on DuckDB, hence pandas. ``great_expectations``
 takes seconds to import, so it is imported on first use, and one ephemeral,
-in-memory context (no ``gx/`` folder, no data docs, no progress bars) serves
-every call in the process.
+in-memory context (no ``gx/`` folder, no progress bars) serves every call in the
+process; :mod:`transforms.validate.data_docs` renders a report's results as GX Data Docs.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def run_gate(
     session = _gx_session()
     seconds["gx_import_and_context" if not gx_was_imported else "gx_context"] = time.perf_counter() - started
     reports: dict[str, TableReport] = {}
+    gx_results: dict[str, Any] = {}
     for name in names:
         path, suite = suites[name]
         columns = columns_read(suite)
@@ -120,7 +121,9 @@ def run_gate(
         started = time.perf_counter()
         frame = _read_table(con, name, columns)
         read = time.perf_counter() - started
-        reports[name] = _validate_table(session, name, path, suite, frame, resolved, index_column)
+        reports[name], gx_results[name] = _validate_table(
+            session, name, path, suite, frame, resolved, index_column
+        )
         seconds["tables"][name] = {"read": read, "validate": time.perf_counter() - started - read}
         del frame
     shown = {
@@ -128,7 +131,11 @@ def run_gate(
         for k, v in sorted(resolved.items())
     }
     return GateReport(
-        tables=reports, parameters=shown, great_expectations_version=session.version, seconds=seconds
+        tables=reports,
+        parameters=shown,
+        great_expectations_version=session.version,
+        seconds=seconds,
+        gx_results=gx_results,
     )
 
 
@@ -153,6 +160,8 @@ class _GxSession:
     version: str
     gx: Any
     batch_definition: Any
+    context: Any
+    """The ephemeral context: its in-memory validation results store feeds the Data Docs."""
 
 
 _SESSION: _GxSession | None = None
@@ -164,6 +173,7 @@ def _gx_session() -> _GxSession:
     global _SESSION
     with _SESSION_LOCK:
         if _SESSION is None:
+            _quiet_gx()
             import great_expectations as gx
             from great_expectations.data_context.types.base import (
                 DataContextConfig,
@@ -185,8 +195,22 @@ def _gx_session() -> _GxSession:
 
             if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
                 pandas_execution_engine.HASH_THRESHOLD = 0
-            _SESSION = _GxSession(gx.__version__, gx, batch_definition)
+            _SESSION = _GxSession(gx.__version__, gx, batch_definition, context)
         return _SESSION
+
+
+def _quiet_gx() -> None:
+    """Silence GX at the source, before its import: it logs hundreds of INFO lines while importing
+    (``_docs_decorators`` registrations, metric re-declarations, datasource loading) and pandas warns
+    for every regex with a group (``column_values_match_regex`` uses ``str.contains``). Warnings
+    and errors of GX still show."""
+    import logging
+    import warnings
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    warnings.filterwarnings(
+        "ignore", message="This pattern is interpreted as a regular expression, and has match groups"
+    )
 
 
 def _quote(identifier: str) -> str:
@@ -235,7 +259,7 @@ def _validate_table(
     frame: pd.DataFrame,
     resolved: Mapping[str, Any],
     index_column: str | None = None,
-) -> TableReport:
+) -> tuple[TableReport, Any]:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     raw = suite["expectations"]
@@ -274,7 +298,8 @@ def _validate_table(
         _expectation_report(i, e, by_index.get(i), resolved, notes.get(i), index_column)
         for i, e in enumerate(raw)
     ]
-    return TableReport(table=table, suite=path.name, row_count=len(frame), expectations=reports)
+    report = TableReport(table=table, suite=path.name, row_count=len(frame), expectations=reports)
+    return report, result
 
 
 def _expectation_report(

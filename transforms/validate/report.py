@@ -168,6 +168,9 @@ class GateReport:
     seconds: dict[str, Any] = field(default_factory=dict, compare=False)
     """Where the gate's time went (``gx_import``, ``gx_context``, ``parameters``, and per table
     ``read`` and ``validate``), for benchmarks; not part of ``validation.json``."""
+    gx_results: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """GX's own result per table (``ExpectationSuiteValidationResult``): what the Data Docs render;
+    not part of ``validation.json``."""
 
     @property
     def success(self) -> bool:
