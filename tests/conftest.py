@@ -16,7 +16,6 @@ import pytest
 
 from tests.support.builds import ROOT, Built, build, make_source
 
-
 # tests/production needs the running production profile (make up): only `make test-production`
 # (PRODUCTION_TESTS=1) collects it, never a plain `make test`.
 collect_ignore = [] if os.environ.get("PRODUCTION_TESTS") == "1" else ["production"]

@@ -36,7 +36,9 @@ def s3_storage_options(login: str | None, password: str | None, extra: dict[str,
         options["key"] = login
     if password:
         options["secret"] = password
-    endpoint = extra.get("endpoint_url") or (extra.get("service_config") or {}).get("s3", {}).get("endpoint_url")
+    endpoint = extra.get("endpoint_url") or (extra.get("service_config") or {}).get("s3", {}).get(
+        "endpoint_url"
+    )
     if endpoint:
         options["endpoint_url"] = endpoint
     if extra.get("region_name"):

@@ -63,7 +63,11 @@ alive() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2> /dev/nu
 launch() {
   local name=$1; shift
   alive "$name" && return 0
-  setsid "$@" > "$LOGS/$name.log" 2>&1 < /dev/null &
+  if [ -n "${LAUNCH_APPEND:-}" ]; then
+    setsid "$@" >> "$LOGS/$name.log" 2>&1 < /dev/null &
+  else
+    setsid "$@" > "$LOGS/$name.log" 2>&1 < /dev/null &
+  fi
   echo $! > "$RUN/$name.pid"
 }
 
@@ -169,7 +173,8 @@ airflow_up() {
 }
 
 start_worker() {
-  launch worker airflow celery worker --skip-serve-logs --concurrency "$AIRFLOW__CELERY__WORKER_CONCURRENCY"
+  # Appends to the log: a restarted worker keeps what the one before it wrote.
+  LAUNCH_APPEND=1 launch worker airflow celery worker --skip-serve-logs --concurrency "$AIRFLOW__CELERY__WORKER_CONCURRENCY"
 }
 
 up() {

@@ -134,7 +134,9 @@ class Profile:
             if state in TERMINAL:
                 return state
             time.sleep(3)
-        raise TimeoutError(f"{dag_id} {run_id}: not finished after {timeout:g} s: {self.summary(dag_id, run_id)}")
+        raise TimeoutError(
+            f"{dag_id} {run_id}: not finished after {timeout:g} s: {self.summary(dag_id, run_id)}"
+        )
 
     def summary(self, dag_id: str, run_id: str) -> str:
         tis = self.task_instances(dag_id, run_id)
@@ -158,7 +160,16 @@ class Profile:
 
     def kill_worker(self) -> None:
         """SIGKILL the worker's whole process group (the worker, its pool, the running task)."""
-        os.killpg(self.worker_pid(), signal.SIGKILL)
+        pid = self.worker_pid()
+        os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # gone (reaped by init) before a new one may start
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"the celery worker {pid} is still there 30 s after SIGKILL")
 
     def start_worker(self) -> None:
         subprocess.run([str(PROFILE), "start-worker"], check=True, timeout=60)

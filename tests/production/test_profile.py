@@ -15,6 +15,7 @@ bucket the profile configures (``s3://pwc-archive/releases`` and ``.../submissio
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import subprocess
@@ -50,16 +51,21 @@ def _download_and_verify(profile: Profile, release: str, to: Path) -> Path:
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert got.returncode == 0, got.stderr
     directory = Path(got.stdout.strip().splitlines()[-1])
-    verified = subprocess.run([CLI, "release", "verify", str(directory)], capture_output=True, text=True)
+    verified = subprocess.run(
+        [CLI, "release", "verify", str(directory)], capture_output=True, text=True, check=False
+    )
     assert verified.returncode == 0, verified.stderr
     return directory
 
 
 def _published_id(profile: Profile, run_id: str) -> str:
-    xcom = profile.call("GET", f"dags/{NIGHTLY}/dagRuns/{run_id}/taskInstances/publish/xcomEntries/return_value")
+    xcom = profile.call(
+        "GET", f"dags/{NIGHTLY}/dagRuns/{run_id}/taskInstances/publish/xcomEntries/return_value"
+    )
     value = xcom["value"]
     return str(value).rstrip("/").rsplit("/", 1)[-1]
 
@@ -133,15 +139,24 @@ def test_the_nightly_and_a_second_writer_at_once_obey_the_single_writer_rule(
     # id whichever of the two publishes last.
     other_id = f"2026-01-01.{int(time.time()) % 100000}"
     second = subprocess.Popen(
-        [CLI, "release", "build", "--store", profile.store, "--release-id", other_id,
-         "--work", str(tmp_path / "work")],
+        [
+            CLI,
+            "release",
+            "build",
+            "--store",
+            profile.store,
+            "--release-id",
+            other_id,
+            "--work",
+            str(tmp_path / "work"),
+        ],
         env=profile.cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     state = profile.wait(NIGHTLY, run_id, RUN_TIMEOUT)
-    out, err = second.communicate(timeout=RUN_TIMEOUT)
+    _, err = second.communicate(timeout=RUN_TIMEOUT)
     print(f"\nnightly and a second writer at once: {time.monotonic() - started:.0f} s")
     assert state == "success", profile.summary(NIGHTLY, run_id)
     assert second.returncode == 0, err[-2000:]
@@ -187,7 +202,7 @@ def test_the_lease_admits_one_writer_at_a_time_on_s3(profile: Profile, tmp_path:
         assert w.exitcode == 0
     holds = sorted(tuple(map(float, line.split())) for line in Path(log).read_text().splitlines())
     assert len(holds) == 12
-    for (_, end), (start, _) in zip(holds, holds[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(holds):
         assert start >= end, f"two holders at once: {holds}"
     location.remove("")
     assert not location.exists("probe")
