@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.production.profile import ROOT, Profile
 from transforms.release.layout import release_sort_key
@@ -87,6 +88,10 @@ def test_nightly_publishes_to_the_bucket_and_download_verifies(profile: Profile,
     assert (directory / "manifest.json").is_file()
     latest_dir = _download_and_verify(profile, "latest", tmp_path / "latest")
     assert latest_dir.name == _latest(profile)["release_id"]
+    # Anonymous reads only: a write without the keys is refused.
+    anonymous_put = requests.put(f"{profile.http_store}/not-a-release.txt", data=b"x", timeout=30)
+    assert anonymous_put.status_code == 403
+    assert not profile.fs().exists(f"{profile.bucket}/releases/not-a-release.txt")
 
 
 def test_intake_takes_the_files_of_the_bucket_inbox(profile: Profile) -> None:
