@@ -91,6 +91,9 @@ wait_for() {  # wait_for <what> <seconds> <command...>
 pg_up() {
   local data="$PWC_PROD/pg" sock="$PWC_PROD/pg-run"
   mkdir -p "$sock"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$PWC_PROD"; then
+    die "the postgres user cannot reach $PWC_PROD (a parent folder is private); start with PWC_PROD=/var/tmp/pwc-prod make up"
+  fi
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"
     [ "$(id -u)" = 0 ] && chown postgres: "$data" "$sock"

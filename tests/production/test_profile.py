@@ -211,3 +211,19 @@ def test_the_lease_admits_one_writer_at_a_time_on_s3(profile: Profile, tmp_path:
         assert start >= end, f"two holders at once: {holds}"
     location.remove("")
     assert not location.exists("probe")
+
+
+def test_reindex_rebuilds_a_lost_index_from_the_manifests_in_the_bucket(profile: Profile) -> None:
+    from transforms.publish.store import ensure_index
+    from transforms.storage import FsLocation
+
+    store = FsLocation(profile.store)
+    before = _index_ids(profile)
+    assert before, "the nightly tests published releases first"
+    saved_latest = _latest(profile)
+    store.remove("index.json")  # as if a crash came between a release's upload and the index
+    store.remove("latest.json")
+    ensure_index(store)  # what every build does before reading the store: reindex under the lease
+    assert _index_ids(profile) == before
+    assert _latest(profile)["release_id"] == saved_latest["release_id"]
+    assert not store.exists(".lease"), "the lease is given back"
