@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 TODAY := $(shell date -u +%F)
 PYTEST_ARGS ?=
 
-.PHONY: setup nightly build serve browser test test-fast test-browser test-pythons stress lint docs bench bench-serve airflow-ui clean
+.PHONY: setup nightly build serve browser test test-fast test-browser test-pythons stress lint docs bench bench-serve airflow-ui clean \
+	up down status test-production
 
 setup: $(STAMP)
 
@@ -63,6 +64,20 @@ test-fast: setup
 ## The site in headless Chromium; screenshots of every page kind land in .screenshots/.
 test-browser: setup browser
 	$(BIN)/python -m pytest -p no:cacheprovider -m browser $(PYTEST_ARGS)
+
+## The production profile (Postgres, Redis + Celery, SeaweedFS as S3, Airflow): docs in README.md.
+up: setup
+	deploy/local/profile.sh up
+
+down:
+	deploy/local/profile.sh down
+
+status:
+	deploy/local/profile.sh status
+
+## The e2e tests on the production profile (starts it if needed; leaves it running: make down).
+test-production: up
+	PRODUCTION_TESTS=1 $(BIN)/python -m pytest -p no:cacheprovider -m production -s tests/production $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check transforms dags tests benchmarks scripts

@@ -16,6 +16,10 @@ import pytest
 
 from tests.support.builds import ROOT, Built, build, make_source
 
+# tests/production needs the running production profile (make up): only `make test-production`
+# (PRODUCTION_TESTS=1) collects it, never a plain `make test`.
+collect_ignore = [] if os.environ.get("PRODUCTION_TESTS") == "1" else ["production"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_settings() -> Iterator[None]:
@@ -33,7 +37,7 @@ def _isolated_settings() -> Iterator[None]:
     os.environ.update(saved)
 
 
-TIERS = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
+TIERS = {"unit": "unit", "integration": "integration", "e2e": "e2e", "production": "production"}
 """Test tiers by folder: ``tests/<tier>/...`` gets the marker ``<tier>`` (``make test-fast`` runs
 ``-m unit``). Markers a module sets itself (``airflow``, ``slow``) come on top."""
 

@@ -29,6 +29,48 @@ PARAMS = ("source", "store")
 """Settings the nightly's trigger form may set; each overrides the Variable (empty: not given)."""
 
 
+STORE_CONNECTION = "pwc_store_conn"
+"""Airflow Variable naming the Connection (aws type) whose credentials open ``s3://`` stores."""
+
+
+def s3_storage_options(login: str | None, password: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+    """s3fs's options from an aws-type Connection: the access key in login, the secret in password,
+    and in extra the ``endpoint_url`` of an S3-compatible server (SeaweedFS, MinIO) and the
+    ``region_name``. Keys that are not set are left to s3fs's own lookup (environment, instance role).
+    """
+    options: dict[str, Any] = {}
+    if login:
+        options["key"] = login
+    if password:
+        options["secret"] = password
+    endpoint = extra.get("endpoint_url") or (extra.get("service_config") or {}).get("s3", {}).get(
+        "endpoint_url"
+    )
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    if extra.get("region_name"):
+        options["client_kwargs"] = {"region_name": extra["region_name"]}
+    return options
+
+
+def use_store_connection() -> None:
+    """Open every ``s3://`` location of this task with the credentials of the Connection named by
+    the Variable ``pwc_store_conn`` (nothing when it is unset: a local store needs none).
+
+    The options go into fsspec's per-protocol defaults, which s3fs applies whenever a
+    filesystem is created, so the storage layer stays free of Airflow.
+    """
+    import fsspec.config
+    from airflow.sdk import Connection, Variable
+
+    conn_id = Variable.get(STORE_CONNECTION, default=None)
+    if not conn_id:
+        return
+    conn = Connection.get(conn_id)
+    options = s3_storage_options(conn.login, conn.password, conn.extra_dejson)
+    fsspec.config.conf["s3"] = {**fsspec.config.conf.get("s3", {}), **options}
+
+
 def _context() -> dict[str, Any]:
     """The running task's context, or an empty one outside a task (a unit test, a shell)."""
     from airflow.sdk import get_current_context
@@ -49,6 +91,7 @@ def settings_from_airflow(context: dict[str, Any] | None = None) -> Settings:
     file and the defaults."""
     from airflow.sdk import Variable
 
+    use_store_connection()
     overrides: dict[str, Any] = {field: Variable.get(name, default=None) for field, name in VARIABLES.items()}
     params = _params(context)
     for field in PARAMS:

@@ -45,6 +45,8 @@ CHUNK = 1 << 20
 TMP_PREFIX = ".tmp-"
 LEASE = ".lease"
 """The lease object of a location (a hidden name: never data)."""
+LEASE_SETTLE = 1.0
+"""Seconds between winning an object store's lease and reading it back to confirm ownership."""
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 """HTTP answers worth asking again (busy, or a passing server fault); anything else is final."""
 
@@ -271,6 +273,13 @@ class FsLocation(Location):
             raise PwcError(f"{url}: not a directory or a storage URL fsspec knows ({exc})") from None
         self.root = root.rstrip("/") or "/"
         self.is_local = isinstance(self.fs, LocalFileSystem)
+        if not self.is_local and getattr(self.fs, "dircache", None) is not None:
+            # Another process (a second writer, the intake's web form) changes the store at any
+            # time: a listing cached by this process would hide its releases and lease objects,
+            # so every listing and existence check asks the store itself.
+            from fsspec.dircache import DirCache
+
+            self.fs.dircache = DirCache(use_listings_cache=False)
         if self.is_local and os.path.exists(self.root) and not os.path.isdir(self.root):
             raise PwcError(f"{url}: is a file; expected a directory (or a URL) here")
 
@@ -364,7 +373,9 @@ class FsLocation(Location):
 
     def copy(self, src: str, dst: str) -> None:
         self.fs.makedirs(posixpath.dirname(self.path(dst)), exist_ok=True)
-        self.fs.copy(self.path(src), self.path(dst))
+        # An object store has no folders, only key prefixes: a folder is copied object by object.
+        recursive = not self.is_local and bool(self.fs.isdir(self.path(src)))
+        self.fs.copy(self.path(src), self.path(dst), recursive=recursive)
 
     def move(self, src: str, dst: str) -> None:
         target = self.path(dst)
@@ -372,8 +383,11 @@ class FsLocation(Location):
         if self.is_local:
             os.replace(self.path(src), target)  # atomic; moves a link itself, never its target
         else:
-            self.fs.copy(self.path(src), target)
-            self.fs.rm(self.path(src))
+            # No rename on object storage: a server-side copy, then the source goes. A crash in
+            # between leaves both (the callers treat the target as the truth and sweep the source).
+            recursive = bool(self.fs.isdir(self.path(src)))
+            self.fs.copy(self.path(src), target, recursive=recursive)
+            self.fs.rm(self.path(src), recursive=recursive)
 
     def remove(self, rel: str) -> None:
         target = self.path(rel)
@@ -405,6 +419,12 @@ class FsLocation(Location):
             self.fs.pipe_file(self.path(rel), data, mode="create")
         except FileExistsError:
             return False
+        except OSError as exc:
+            # s3fs turns S3's "412 PreconditionFailed" (the key exists) into a bare OSError(EINVAL);
+            # "409 ConditionalRequestConflict" means another conditional PUT of the key is under way.
+            if _precondition_failed(exc):
+                return False
+            raise
         return True
 
     @contextmanager
@@ -427,10 +447,22 @@ class FsLocation(Location):
             return
         deadline = time.monotonic() + wait
         body = canonical_json_bytes(owner)
-        while not self.create_exclusive(name, body):
+        while True:
+            if self.create_exclusive(name, body):
+                # The conditional PUT made us the holder; a waiter that judged the previous lease
+                # lapsed may still delete ours by mistake (S3 has no conditional delete here), so
+                # ownership is confirmed by reading the lease back after that window.
+                time.sleep(LEASE_SETTLE)
+                if (self._lease_holder(name) or {}).get("holder") == owner["holder"]:
+                    break
+                continue
             held = self._lease_holder(name)
             if held is not None and _expired(held):
-                self.remove(name)  # lapsed: its holder died; the next create decides who gets it
+                # Lapsed: its holder died. Delete it only if it is still that same lease (read
+                # again just before), then the next conditional create decides who gets it.
+                time.sleep(LEASE_SETTLE / 2)
+                if self._lease_holder(name) == held:
+                    self.remove(name)
                 continue
             if time.monotonic() >= deadline:
                 raise LeaseBusy(self.describe(name), held, wait)
@@ -486,6 +518,24 @@ class LeaseBusy(PwcError):
             f"{where}: another writer holds this store{who}; waited {waited:g} s. Nothing was "
             "changed: rerun when it is done (or remove the lease file if its holder is gone)"
         )
+
+
+def _precondition_failed(exc: BaseException) -> bool:
+    """The object store refused a conditional write because the key exists (412) or another
+    conditional write of it is in flight (409): as good as FileExistsError."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            error = response.get("Error") or {}
+            status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+            if error.get("Code") in ("PreconditionFailed", "ConditionalRequestConflict") or status in (
+                409,
+                412,
+            ):
+                return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _parse_lease(data: bytes) -> dict[str, Any] | None:

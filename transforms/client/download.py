@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import secrets
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -223,7 +225,8 @@ def fetch_release_files(
     checked against the index): ``{rel: local path}``. A file the manifest does not list is left
     out (an older schema may lack a table).
 
-    Files land in ``dest/<release_id>/`` (resumed, not fetched again when they already match).
+    Files land in ``dest/<release_id>/`` (not fetched again when they already match; a file there
+    that does not match is fetched again, through a private folder and one rename).
     With ``in_place`` and a store on this machine's file system, each file is verified where it
     is and its own path is returned: nothing is copied (the build reads the previous release so).
     """
@@ -242,13 +245,23 @@ def fetch_release_files(
                 problems.append(problem)
             out[rel] = path
             continue
+        final = dest / entry.release_id / rel
+        out[rel] = final
+        if final.is_file() and _check_in_place(final, rel, files[rel]) is None:
+            continue  # already here and it matches the manifest
+        # A file in ``dest`` that does not match is stale (a store wiped and rebuilt reuses ids),
+        # and ``dest`` is shared by every build on this machine: each fetch goes to a private
+        # folder and replaces the file in one rename once it verified, so two builds reading
+        # the same previous release at once never write into one file.
+        private = dest / f".fetch-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            _fetch_file(
-                store, entry.release_id, rel, files[rel], dest / entry.release_id, CHUNK, lambda n: None
-            )
+            _fetch_file(store, entry.release_id, rel, files[rel], private, CHUNK, lambda n: None)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(private / rel, final)
         except _Corrupt as exc:
             problems.append(str(exc))
-        out[rel] = dest / entry.release_id / rel
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
     if problems:
         raise IntegrityError(f"{integrity_message(store.describe(entry.release_id), problems)}; {RERUN_HINT}")
     return out
