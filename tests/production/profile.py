@@ -106,8 +106,10 @@ class Profile:
     def unpause(self, dag_id: str) -> None:
         self.call("PATCH", f"dags/{dag_id}", json={"is_paused": False})
 
-    def trigger(self, dag_id: str) -> str:
-        run = self.call("POST", f"dags/{dag_id}/dagRuns", json={"logical_date": None})
+    def trigger(self, dag_id: str, **conf: Any) -> str:
+        """A manual run; ``conf`` fills the trigger form (the nightly's ``force=True`` builds and
+        publishes even when nothing changed since the latest release)."""
+        run = self.call("POST", f"dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
         return str(run["dag_run_id"])
 
     def run_state(self, dag_id: str, run_id: str) -> str:

@@ -73,7 +73,7 @@ def _published_id(profile: Profile, run_id: str) -> str:
 
 def test_nightly_publishes_to_the_bucket_and_download_verifies(profile: Profile, tmp_path: Path) -> None:
     started = time.monotonic()
-    run_id = profile.trigger(NIGHTLY)
+    run_id = profile.trigger(NIGHTLY, force=True)  # a new release even on unchanged input
     state = profile.wait(NIGHTLY, run_id, RUN_TIMEOUT)
     elapsed = time.monotonic() - started
     assert state == "success", profile.summary(NIGHTLY, run_id)
@@ -117,7 +117,7 @@ def test_a_worker_killed_mid_task_is_retried_and_the_release_converges(
     profile: Profile, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    run_id = profile.trigger(NIGHTLY)
+    run_id = profile.trigger(NIGHTLY, force=True)  # a new release even on unchanged input
     profile.wait_task_running(NIGHTLY, run_id, "build_tables", timeout=RUN_TIMEOUT)
     time.sleep(2)  # well inside the task
     profile.kill_worker()
@@ -138,7 +138,7 @@ def test_the_nightly_and_a_second_writer_at_once_obey_the_single_writer_rule(
 ) -> None:
     started = time.monotonic()
     before = set(_index_ids(profile))
-    run_id = profile.trigger(NIGHTLY)
+    run_id = profile.trigger(NIGHTLY, force=True)  # a new release even on unchanged input
     # A second writer on the same bucket at the same time: the same stages in one process, under
     # an older day's id: both releases must end up in the index, and latest must stay the newest
     # id whichever of the two publishes last.
@@ -154,6 +154,7 @@ def test_the_nightly_and_a_second_writer_at_once_obey_the_single_writer_rule(
             other_id,
             "--work",
             str(tmp_path / "work"),
+            "--force",
         ],
         env=profile.cli_env(),
         stdout=subprocess.PIPE,
@@ -227,3 +228,16 @@ def test_reindex_rebuilds_a_lost_index_from_the_manifests_in_the_bucket(profile:
     assert _index_ids(profile) == before
     assert _latest(profile)["release_id"] == saved_latest["release_id"]
     assert not store.exists(".lease"), "the lease is given back"
+
+
+def test_a_nightly_on_unchanged_input_publishes_nothing(profile: Profile) -> None:
+    """After a release of the same input, a run without ``force`` skips every stage: no new release."""
+    first = profile.trigger(NIGHTLY, force=True)
+    assert profile.wait(NIGHTLY, first, RUN_TIMEOUT) == "success", profile.summary(NIGHTLY, first)
+    before = _index_ids(profile)
+    run_id = profile.trigger(NIGHTLY)
+    assert profile.wait(NIGHTLY, run_id, RUN_TIMEOUT) == "success", profile.summary(NIGHTLY, run_id)
+    tis = profile.task_instances(NIGHTLY, run_id)
+    assert tis["check_changed"]["state"] == "skipped", profile.summary(NIGHTLY, run_id)
+    assert {tis[t]["state"] for t in ("ingest", "build_tables", "publish")} == {"skipped"}
+    assert _index_ids(profile) == before
