@@ -89,6 +89,12 @@ RELEASE_DB = "release_db"
 """The alias ``pwc.duckdb`` is ATTACHed under while the export writes it."""
 
 
+POINT_LOOKUPS = {"papers": "paper_id"}
+"""Tables of ``pwc.duckdb`` with an ART index on their key. A point lookup through it fetches the
+one row: for papers DuckDB then decodes one abstract and author list, not the 2,048 of the vector
+a scan reads (measured at full scale: 4.3 ms -> 1.7 ms a paper; the index costs 0.3 s to build)."""
+
+
 def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: str) -> dict[str, int]:
     """Fill ``pwc.duckdb`` (ATTACHed to ``con`` as RELEASE_DB): every release table in key order,
     documented, the views, and release_info with the licence. Returns each table's row count.
@@ -108,6 +114,10 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: st
             )
             counts[name] = count_rows(con, f"{RELEASE_DB}.{quote_ident(name)}")
         con.execute(f"USE {RELEASE_DB}")
+        for name, key in POINT_LOOKUPS.items():
+            con.execute(
+                f"CREATE INDEX {quote_ident(f'{name}_{key}')} ON {quote_ident(name)} ({quote_ident(key)})"
+            )
         for name, spec in TABLES.items():
             con.execute(
                 f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(spec.grain + '; key ' + spec.key)}"

@@ -107,6 +107,7 @@ def warm(release: OpenRelease) -> None:
     """Build every row index now (at start), not in the first requests."""
     for name in INDEXED:
         key_index(release, name)
+    has_key_index(release, "papers", "paper_id")
 
 
 def _read(
@@ -137,9 +138,31 @@ RELATED_FIELDS = ("paper_id", "title", "published")
 TASK_FIELDS = ("task_id", "task")
 
 
+def has_key_index(release: OpenRelease, table: str, column: str) -> bool:
+    """Whether the release's ``table`` has an ART index on ``column`` (releases exported since the
+    index was added): a lookup by key then fetches one row, the fastest read there is."""
+
+    def check() -> bool:
+        found = (
+            release.cursor()
+            .execute(
+                "SELECT count(*) FROM duckdb_indexes() WHERE table_name = ? AND expressions = ?",
+                [table, f"[{column}]"],
+            )
+            .fetchone()
+        )
+        return bool(found and found[0])
+
+    answer: bool = release.once(f"art:{table}.{column}", check)
+    return answer
+
+
 def paper_page(release: OpenRelease, paper_id: str) -> dict[str, Any] | None:
     """The paper, its tasks, Results rows, code links and related papers (see site_paper_pages)."""
-    found = _read(release, "papers", (paper_id,), "paper", "paper_by_id", id=paper_id)
+    if has_key_index(release, "papers", "paper_id"):
+        found = rows(release.cursor(), "paper_by_id", id=paper_id)
+    else:
+        found = _read(release, "papers", (paper_id,), "paper", "paper_by_id", id=paper_id)
     if not found:
         return None
     lists = _read(release, "paper_pages", (paper_id,), "paper_lists", "paper_lists_by_id", id=paper_id)
