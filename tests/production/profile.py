@@ -152,7 +152,7 @@ class Profile:
                 return
             if self.run_state(dag_id, run_id) in TERMINAL:
                 raise AssertionError(f"{run_id} ended before {task_id} ran: {self.summary(dag_id, run_id)}")
-            time.sleep(1)
+            time.sleep(0.25)
         raise TimeoutError(f"{task_id} of {run_id} not running after {timeout:g} s")
 
     # ------------------------------------------------------------------ the celery worker
