@@ -28,17 +28,17 @@ all_links AS (
 
 -- One record speaks for a link, by the total order of papers.sql: source kind, file rank, fields
 -- filled, then content (md5 of the record's fields); a field it lacks falls back to the next.
+-- The order is one sortable key per record, and each field the arg_min of it (one aggregation,
+-- no window over the links first).
 ranked AS (
     SELECT
         *,
-        row_number() OVER (
-            PARTITION BY paper_key, repo_url
-            ORDER BY
-                priority,
-                source_rank,
-                (is_official IS NOT NULL)::INTEGER + (framework IS NOT NULL)::INTEGER
-                    + (mentioned_in_paper IS NOT NULL)::INTEGER + (mentioned_in_github IS NOT NULL)::INTEGER DESC,
-                md5(concat_ws(chr(31), is_official, framework, mentioned_in_paper, mentioned_in_github))
+        (
+            priority,
+            source_rank,
+            -((is_official IS NOT NULL)::INTEGER + (framework IS NOT NULL)::INTEGER
+              + (mentioned_in_paper IS NOT NULL)::INTEGER + (mentioned_in_github IS NOT NULL)::INTEGER),
+            md5(concat_ws(chr(31), is_official, framework, mentioned_in_paper, mentioned_in_github))
         ) AS record_rank
     FROM all_links
 ),
