@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from transforms.errors import PublishError, PwcError
+from transforms.release import manifest as manifest_module
 from transforms.release.layout import parse_release_id, release_sort_key
 from transforms.release.manifest import (
+    FileHashes,
     build_manifest,
     file_entry,
     index_entry,
@@ -137,6 +139,31 @@ def test_sha256_file_and_file_entry(tmp_path: Path) -> None:
         "bytes": len(payload),
     }
     assert file_entry(tmp_path, "sub/f.bin")["path"] == "sub/f.bin"
+
+
+def test_file_hashes_read_a_file_once_and_again_when_it_is_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "f.bin").write_bytes(b"first")
+    read: list[str] = []
+
+    def counting(path: Path, chunk: int = 1 << 20) -> str:
+        read.append(Path(path).name)
+        return sha256_file(path, chunk)
+
+    monkeypatch.setattr(manifest_module, "sha256_file", counting)
+    hashes = FileHashes(tmp_path)
+    first = hashes.entry("sub/f.bin")
+    assert first == file_entry(tmp_path, "sub/f.bin")
+    assert hashes.entry(tmp_path / "sub" / "f.bin") == first
+    write_sha256sums(tmp_path, hashes=hashes)
+    assert read == ["f.bin", "f.bin"]  # one read for the cache, one by the uncached file_entry above
+
+    (tmp_path / "sub" / "f.bin").write_bytes(b"second, longer")
+    again = hashes.entry("sub/f.bin")
+    assert again["sha256"] == hashlib.sha256(b"second, longer").hexdigest()
+    assert again["bytes"] == len(b"second, longer")
 
 
 def _manifest(root: Path, **tables: dict) -> dict:

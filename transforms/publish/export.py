@@ -37,7 +37,7 @@ from transforms.release.layout import (
     parquet_file,
     parse_release_id,
 )
-from transforms.release.manifest import build_manifest, file_entry, write_sha256sums
+from transforms.release.manifest import FileHashes, build_manifest, write_sha256sums
 from transforms.release.schema import SCHEMA_VERSION, TABLES
 from transforms.storage import canonical_json_bytes, write_bytes_atomic
 
@@ -221,11 +221,13 @@ def seal_release(
         ),
         encoding="utf-8",
     )
-    # The Parquet files' sha256 and sizes as the manifest will list them (the same helper).
+    # The Parquet files' sha256 and sizes as the manifest will list them (the same entries: each
+    # file is hashed once for croissant.json, SHA256SUMS and the manifest).
+    hashes = FileHashes(release_dir)
     rels = [str(spec.get("file", parquet_file(name))) for name, spec in tables.items()]
-    parquet = {rel: file_entry(release_dir, rel) for rel in rels}
+    parquet = {rel: hashes.entry(rel) for rel in rels}
     write_croissant(release_dir, release_id=release_id, created_at=created, counts=counts, parquet=parquet)
-    write_sha256sums(release_dir)
+    write_sha256sums(release_dir, hashes=hashes)
     manifest = build_manifest(
         release_dir,
         release_id=release_id,
@@ -236,6 +238,7 @@ def seal_release(
         inputs=inputs,
         license={**DEFAULT_LICENSE, "attribution": ATTRIBUTION},
         validation=_validation_summary(validation),
+        hashes=hashes,
     )
     if fingerprint is not None:
         # What the release was made of (pipeline.fingerprint): the nightly publishes only on change.
