@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 TODAY := $(shell date -u +%F)
 PYTEST_ARGS ?=
 
-.PHONY: setup nightly build serve browser test test-fast test-browser test-pythons stress lint docs bench bench-serve airflow-ui clean \
+.PHONY: setup nightly build serve browser test test-fast test-browser test-pythons stress lint docs bench bench-serve bench-full-scale airflow-ui clean \
 	up down status test-production
 
 setup: $(STAMP)
@@ -91,6 +91,10 @@ docs: setup
 bench: setup
 	$(BIN)/python benchmarks/build_stages.py
 	$(BIN)/python benchmarks/intake.py
+
+## The build at the final archive's size (576k papers; input generated once into .work/scale), beside its floor.
+bench-full-scale: setup
+	$(BIN)/python benchmarks/full_scale.py --scale 1.0
 
 ## The site's latency (p95 per page kind, 16 clients), peak RSS and start-up over the latest release.
 bench-serve: setup
