@@ -421,7 +421,7 @@ def _diff_table(
     # Two passes, so that wide rows (abstracts) are never carried through a join: first every
     # key with a hash of its row on each side; then, only for the keys whose hashes differ, the
     # columns that differ (IS DISTINCT FROM decides: equal hashes are taken as equal rows).
-    def statements(cast_as_text: bool, any_differs: bool = True) -> list[str]:
+    def statements(cast_as_text: bool) -> list[str]:
         return [
             f"""
             CREATE OR REPLACE TEMP TABLE _diff_keys AS
@@ -441,7 +441,6 @@ def _diff_table(
             FROM (SELECT * FROM {old_from} WHERE {k} IN (SELECT id FROM candidates)) AS o
             JOIN (SELECT * FROM {new_from} WHERE {k} IN (SELECT id FROM candidates)) AS n
               ON o.{k} = n.{k}
-            {"" if any_differs else "LIMIT 0"}
             """,
             f"""
             CREATE OR REPLACE TEMP TABLE _diff_rows AS
@@ -463,13 +462,13 @@ def _diff_table(
         ]
 
     def run(cast_as_text: bool) -> None:
-        keys, _, rows = statements(cast_as_text)
+        keys, cols, rows = statements(cast_as_text)
         con.execute(keys)
         # Without a row whose hash differs (a nightly over an unchanged archive) the column
         # comparison is empty: LIMIT 0 spares it the scan of both sides (1.2 s for papers at
         # full scale) and keeps its column types.
         found = con.execute("SELECT count(*) FROM _diff_keys WHERE in_old AND in_new AND differs").fetchone()
-        con.execute(statements(cast_as_text, any_differs=bool(found and found[0]))[1])
+        con.execute(cols if found and found[0] else f"{cols} LIMIT 0")
         con.execute(rows)
 
     try:
