@@ -2,7 +2,24 @@
 # Every port is non-default and bound to 127.0.0.1; override any of them before `make up`.
 # shellcheck shell=bash
 PWC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export PWC_PROD="${PWC_PROD:-$PWC_ROOT/.prod}"            # all state (git-ignored)
+# All state: .prod/ (git-ignored). Postgres runs as its own user and must pass through every
+# parent folder; a clone inside a private one (mktemp -d makes them 0700) keeps its state in
+# /var/tmp instead, under a name fixed by the clone's path (so up, down and the tests agree).
+_pwc_open_path() {
+  local dir="$1"
+  while [ "$dir" != / ]; do
+    [ -n "$(find "$dir" -maxdepth 0 -perm -o+x)" ] || return 1
+    dir="$(dirname "$dir")"
+  done
+}
+if [ -z "${PWC_PROD:-}" ]; then
+  if _pwc_open_path "$PWC_ROOT"; then
+    PWC_PROD="$PWC_ROOT/.prod"
+  else
+    PWC_PROD="/var/tmp/pwc-prod-$(printf %s "$PWC_ROOT" | sha256sum | cut -c1-12)"
+  fi
+fi
+export PWC_PROD
 export PWC_PG_PORT="${PWC_PG_PORT:-15432}"                # Postgres: Airflow's metadata DB
 export PWC_REDIS_PORT="${PWC_REDIS_PORT:-16379}"          # Redis: the Celery broker
 export PWC_S3_PORT="${PWC_S3_PORT:-18333}"                # SeaweedFS: S3 API and anonymous HTTP reads
