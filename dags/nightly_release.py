@@ -183,6 +183,14 @@ def nightly_release() -> None:
         return publish_with_event(run, context["outlet_events"][PWC_RELEASE])
 
     @task
+    def site_index(run: str) -> str:
+        """Build the new release's site index where pwc-archive serve looks for it (the work dir's
+        site-cache), so the site opens it at once. After publish: the release does not wait for it."""
+        from transforms.airflow_support import build_site_index
+
+        return build_site_index(run)
+
+    @task
     def cleanup(run: str) -> None:
         """Print the run's summary, then drop the work directory (the release is in the store)."""
         from transforms.airflow_support import finish_run
@@ -195,7 +203,7 @@ def nightly_release() -> None:
     [validate(built), export(built)] >> sealed
     published = publish(sealed)
     done = cleanup(sealed)
-    published >> done
+    published >> [done, site_index(sealed)]
 
 
 nightly_release()

@@ -184,6 +184,37 @@ def publish_with_event(run: str, event: Any) -> str:
     return location
 
 
+def build_site_index(run: str) -> str:
+    """The site_index task: build the just-published release's site index in the serving cache
+    of the work dir (where ``pwc-archive serve`` with the same settings looks for it), so the site
+    serves the new release at once. The release is already complete and listed."""
+    import shutil
+
+    from transforms import pipeline
+    from transforms.site.release import default_cache_dir, prepare_site_index, prune_site_indexes
+
+    settings = settings_from_airflow()
+    release_id = pipeline.release_of(run)
+    cache = default_cache_dir(settings.work)
+    scratch = cache / f"building-{release_id}"  # DuckDB spills here, past the memory limit
+    started = time.perf_counter()
+    with fail_fast():
+        try:
+            rid, path, built = prepare_site_index(
+                settings.store, release_id, cache, pipeline.limits(settings, scratch)
+            )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        for old in prune_site_indexes(settings.store, cache):
+            log.info("site index removed (not among the store's newest releases): %s", old)
+    if path is None:
+        line = f"site index: release {rid} holds its own"
+    else:
+        line = f"site index of {rid} {'built' if built else 'already built'} in {time.perf_counter() - started:.1f} s: {path}"
+    log.info("%s", line)
+    return line
+
+
 def finish_run(run: str) -> None:
     """The cleanup task: the run's summary (stages, times, rows, release, where), then the work
     directory goes."""

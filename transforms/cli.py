@@ -499,7 +499,7 @@ def serve(
     root's intake.
     """
     from transforms.config import Settings
-    from transforms.site.release import ServeConfig
+    from transforms.site.release import ServeConfig, default_cache_dir
     from transforms.site.server import serve as run_server
 
     try:
@@ -511,9 +511,7 @@ def serve(
             submissions=settings.submissions,
             expectations=Path(settings.expectations),
             max_submission_bytes=settings.max_submission_bytes,
-            cache_dir=Path(settings.work) / "site-cache"
-            if "://" not in settings.work
-            else ServeConfig().cache_dir,
+            cache_dir=default_cache_dir(settings.work),
             memory_limit=memory_limit or ServeConfig.memory_limit,
             threads=threads or ServeConfig.threads,
         )

@@ -43,7 +43,7 @@ LAYERS = (
     ("validate", "export"),
     ("seal",),
     ("publish",),
-    ("cleanup",),
+    ("cleanup", "site_index"),
 )
 """The nightly's tasks in order; the tasks of one layer may run in either order."""
 CHAIN = tuple(task for layer in LAYERS for task in layer)
@@ -276,6 +276,20 @@ def test_latest_and_index_point_to_the_release(site: Site, first_run: Run) -> No
 def test_work_dir_of_the_release_is_cleaned_up(site: Site, first_run: Run) -> None:
     first_run.require_success()
     assert not (site.work / f"{DAY}.0").exists()
+
+
+def test_the_site_serves_the_new_release_from_the_index_the_nightly_built(site: Site, first_run: Run) -> None:
+    from transforms.site.release import INDEX_DIR, default_cache_dir, open_store_release
+
+    first_run.require_success()
+    cache = default_cache_dir(str(site.work))
+    assert [p.name.rsplit("-", 1)[0] for p in (cache / INDEX_DIR).glob("*.site.duckdb")] == [f"{DAY}.0"]
+    opened = open_store_release(str(site.store), f"{DAY}.0", cache_dir=cache, spill_root=site.root / "spill")
+    try:
+        assert not opened.index_built_at_start, "serve had to build the index the nightly should have built"
+        assert opened.cursor().execute("SELECT count(*) FROM site_paper_results").fetchone()[0] > 0  # type: ignore[index]
+    finally:
+        opened.close()
 
 
 def test_manifest_row_counts_match_the_duckdb_file(site: Site, first_run: Run) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Iterator
 
 import duckdb
 import pyarrow.parquet as pq
@@ -217,6 +218,30 @@ def test_historical_variants_are_ingested(release_db: duckdb.DuckDBPyConnection)
     assert old[0] > 100 and old[1] == 0
 
 
+@pytest.fixture(scope="module")
+def site_db(
+    sample_release: Built, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The release as the site opens it: ``pwc.duckdb`` with its site index (kept beside it)."""
+    from transforms.site.release import open_release_dir
+
+    tmp = tmp_path_factory.mktemp("site")
+    opened = open_release_dir(sample_release.release_dir, spill_root=tmp / "spill", index_dir=tmp / "index")
+    try:
+        yield opened.cursor()
+    finally:
+        opened.close()
+
+
+def test_the_release_carries_no_site_index(
+    release_db: duckdb.DuckDBPyConnection, site_db: duckdb.DuckDBPyConnection
+) -> None:
+    """The site's derived tables live in a file of their own, never in what people download."""
+    tables = {r[0] for r in release_db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not {t for t in tables if t.startswith("site_")}
+    assert site_db.execute("SELECT count(*) FROM site_paper_results").fetchone()[0] > 0  # type: ignore[index]
+
+
 SEED_QUERY = """
 -- The site's paper pages read this table; what a page shows (the metric as the leaderboard
 -- spelled it, the official dump and submissions, no parameter counts) is defined once, in
@@ -258,13 +283,17 @@ def _seed_rows(name: str) -> set[tuple[str, str, str, str, str]]:
     ],
 )
 def test_seed_paper_pages_render_from_one_query(
-    release_db: duckdb.DuckDBPyConnection, seed: str, arxiv: str, title: str
+    release_db: duckdb.DuckDBPyConnection,
+    site_db: duckdb.DuckDBPyConnection,
+    seed: str,
+    arxiv: str,
+    title: str,
 ) -> None:
     """The Papers With Code 2 pages are built on this archive: their results table is one query."""
     expected = _seed_rows(seed)
     got = {
         (task, dataset, metric, f"{value:g}", model)
-        for task, dataset, metric, value, model in release_db.execute(SEED_QUERY, {"arxiv": arxiv}).fetchall()
+        for task, dataset, metric, value, model in site_db.execute(SEED_QUERY, {"arxiv": arxiv}).fetchall()
     }
     assert got == expected
     paper = release_db.execute(

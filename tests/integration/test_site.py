@@ -505,31 +505,108 @@ def test_serving_never_writes_into_the_release(sample_release: Built, site: Live
     assert verify_release(sample_release.release_dir).ok
 
 
-def test_a_release_from_before_the_site_index_gets_it_built_at_start(
+def _seed_page(con: duckdb.DuckDBPyConnection, built: bool, pid: str) -> list[tuple[str, str, str]]:
+    from transforms.site import data
+    from transforms.site.release import OpenRelease
+
+    page = data.paper_page(OpenRelease("r", None, {}, con, built, 0.0), pid)
+    assert page is not None
+    return [(r["dataset"], r["metric"], r["model"]) for r in page["results"]]
+
+
+def test_the_site_index_is_built_once_into_its_own_file_never_into_the_release(
     sample_release: Built, db: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
+    from transforms.client.verify import verify_release
     from transforms.duck import Limits
-    from transforms.publish.site_index import INFO_TABLE, SITE_TABLES
-    from transforms.site import data
-    from transforms.site.release import OpenRelease, open_duckdb
+    from transforms.site.release import open_duckdb
+
+    release = sample_release.release_dir / "pwc.duckdb"
+    index = tmp_path / "site-index" / "r.site.duckdb"
+    wanted = [(d, m, mo) for _, d, m, _, mo in seed_rows("1611.01462")]
+    pid = paper_id(db, "1611.01462")
+    for expect_built in (True, False):  # built at the first open, read at the second
+        con, built = open_duckdb(release, "r", Limits(spill_dir=tmp_path / "spill"), index)
+        try:
+            assert built is expect_built
+            assert _seed_page(con, built, pid) == wanted
+        finally:
+            con.close()
+    assert sorted(p.name for p in index.parent.iterdir()) == ["r.site.duckdb", "r.site.duckdb.lock"]
+    assert verify_release(sample_release.release_dir).ok
+    # Nowhere to keep it: built into memory, and still nothing written anywhere else.
+    con, built = open_duckdb(release, "r", Limits(spill_dir=tmp_path / "spill"))
+    try:
+        assert built and _seed_page(con, built, pid) == wanted
+    finally:
+        con.close()
+    assert not any((tmp_path / "spill").iterdir())
+
+
+BUILD_INDEX = """
+import sys, time
+from pathlib import Path
+from transforms.duck import Limits
+from transforms.publish.site_index import ensure_index_file
+release, target, spill, start = sys.argv[1:5]
+while time.time() < float(start):
+    time.sleep(0.005)
+print(ensure_index_file(Path(release), Path(target), Limits(spill_dir=Path(spill))))
+"""
+
+
+def test_two_servers_opening_a_release_at_once_build_its_site_index_once(
+    sample_release: Built, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "site-index" / "r.site.duckdb"
+    start = str(time.time() + 3)  # both past their imports, then at the same moment
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                BUILD_INDEX,
+                str(sample_release.release_dir / "pwc.duckdb"),
+                str(target),
+                str(tmp_path / f"spill{i}"),
+                start,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs == ["False", "True"], "exactly one of them built it; the other found it complete"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["r.site.duckdb", "r.site.duckdb.lock"]
+
+
+def test_a_release_that_holds_its_own_site_index_is_served_from_it(
+    sample_release: Built, db: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """Releases built before the index moved out of pwc.duckdb carry it: no second one is built."""
+    from transforms.duck import Limits
+    from transforms.publish.site_index import build_site_index
+    from transforms.site.release import open_duckdb
 
     older = tmp_path / "pwc.duckdb"
     shutil.copy(sample_release.release_dir / "pwc.duckdb", older)
     with duckdb.connect(str(older)) as con:
-        for name in [*SITE_TABLES, INFO_TABLE]:
-            con.execute(f"DROP TABLE {name}")
-    con, built = open_duckdb(older, "older", Limits(spill_dir=tmp_path / "spill"))
+        build_site_index(con)
+    index = tmp_path / "site-index" / "older.site.duckdb"
+    con, built = open_duckdb(older, "older", Limits(spill_dir=tmp_path / "spill"), index)
     try:
-        assert built
+        assert not built and not index.exists()
         pid = paper_id(db, "1611.01462")
-        page = data.paper_page(OpenRelease("older", None, {}, con, built, 0.0), pid)
-        assert page is not None
-        assert [(r["dataset"], r["metric"], r["model"]) for r in page["results"]] == [
-            (d, m, mo) for _, d, m, _, mo in seed_rows("1611.01462")
-        ]
+        assert _seed_page(con, built, pid) == [(d, m, mo) for _, d, m, _, mo in seed_rows("1611.01462")]
     finally:
         con.close()
-    assert not (tmp_path / "spill").exists() or not any((tmp_path / "spill").iterdir())
 
 
 def test_an_upload_is_received_accepted_then_published_in_the_next_release(

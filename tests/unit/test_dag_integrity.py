@@ -41,7 +41,7 @@ CHAINS: dict[str, tuple[str | tuple[str, ...], ...]] = {
         ("export", "validate"),
         "seal",
         "publish",
-        "cleanup",
+        ("cleanup", "site_index"),
     ),
     "submission_intake": ("claim", "validate_and_file", "publish_status"),
 }

@@ -23,7 +23,6 @@ from transforms import __version__
 from transforms.duck import SQL_DIR, count_rows, quote_ident, sql_literal
 from transforms.publish.croissant import write_croissant
 from transforms.publish.dataset_card import render_readme
-from transforms.publish.site_index import build_site_index
 from transforms.release.layout import (
     ATTRIBUTION,
     CHANGELOG_FILE,
@@ -127,7 +126,6 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, release_id: str, created_at: st
                     f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(col.name)} IS {sql_literal(col.description)}"
                 )
         create_views(con)
-        build_site_index(con)
         info = {
             "release_id": release_id,
             "schema_version": SCHEMA_VERSION,

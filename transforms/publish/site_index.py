@@ -4,22 +4,28 @@ A release's tables are sorted by their own keys; a page needs rows by another ke
 results, a task's leaderboards), with names from five tables, and a search needs an inverted
 index (DuckDB's ``fts`` extension is a download this project cannot rely on). These tables,
 built from the release tables by the SQL files in ``transforms/sql/site_index/`` and each sorted by the key a
-page reads it by (so DuckDB's min/max zone maps skip every other block), are:
+page reads it by (so DuckDB's min/max zone maps skip every other block), live in a file of their
+own, next to the release and never inside it (:func:`ensure_index_file`):
 
-- written into ``pwc.duckdb`` at release time (the export calls :func:`build_site_index`), and
-- built in memory when ``pwc-archive serve`` opens a release made before they existed
-  (:func:`has_site_index` says whether a release has the current format).
+- the nightly builds it right after publishing (the ``site_index`` task), and
+- ``pwc-archive serve`` builds it when it opens a release whose file is not there yet.
 
-They are derived data only: no release table depends on them and the Parquet files omit them.
+The release itself carries none of it: the index is 45 % of a ``pwc.duckdb`` that held it (366 of
+822 MB at full scale), which every downloader paid for, and 9 s of every build. Releases built
+before the move still hold the tables; the site reads those (:func:`has_site_index`).
+They are derived data only: no release table depends on them.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
+from pathlib import Path
 
 import duckdb
 
-from transforms.duck import SQL_DIR, quote_ident, sql_literal
+from transforms.duck import SQL_DIR, Limits, connect, quote_ident, sql_literal
 
 INDEX_SQL = SQL_DIR / "site_index"
 
@@ -92,3 +98,54 @@ def has_site_index(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
     sql = f"SELECT value FROM {quote_ident(catalog)}.main.site_index_info WHERE key = 'format'"  # noqa: S608
     row = con.execute(sql).fetchone()
     return row is not None and row[0] == FORMAT
+
+
+RELEASE_ALIAS = "rel"
+"""The alias the release's ``pwc.duckdb`` is ATTACHed under (read-only) while an index file is built."""
+
+
+def index_file_name(release_id: str, duckdb_sha256: str) -> str:
+    """The index file of one release: named by the release and the sha256 of its ``pwc.duckdb``
+    (from the manifest), so a rebuilt release never meets the index of an older file."""
+    return f"{release_id}-{duckdb_sha256[:16]}.site.duckdb"
+
+
+def ensure_index_file(release_db: Path, target: Path, limits: Limits) -> bool:
+    """Make sure ``target`` holds the site index of ``release_db`` (built if it is missing or of an
+    older :data:`FORMAT`). Returns whether it was built now.
+
+    The file is written beside ``target`` and renamed into place once complete, under a lock
+    (``target`` + ``.lock``): two processes opening the same release at once build it once,
+    and a reader never sees a half-built index. ``release_db`` is only read.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _current(target):
+            return False
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        partial.unlink(missing_ok=True)
+        try:
+            with connect(partial, limits) as con:
+                con.execute(f"ATTACH {sql_literal(str(release_db))} AS {RELEASE_ALIAS} (READ_ONLY)")
+                home = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+                con.execute(f"SET search_path = {sql_literal(f'{home}.main,{RELEASE_ALIAS}.main')}")
+                build_site_index(con)
+                con.execute(f"DETACH {RELEASE_ALIAS}")
+                con.execute("CHECKPOINT")
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+        return True
+
+
+def _current(path: Path) -> bool:
+    """Whether ``path`` is a complete index file of the current :data:`FORMAT`."""
+    if not path.is_file():
+        return False
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return has_site_index(con, str(con.execute("SELECT current_database()").fetchone()[0]))  # type: ignore[index]
+    except duckdb.Error:
+        return False

@@ -9,8 +9,10 @@ The site serves one release by default and any other release of the same store o
    the client's download code. Either refuses a corrupt or stale copy with the client's message;
 3. a release older than the site's schema (it lacks tables the pages read) is refused, naming
    the schema it has and the one it needs;
-4. ``pwc.duckdb`` is ATTACHed read-only to an in-memory DuckDB database, whose catalog holds the
-   site index when the release has none of the current format (built then, see index.py).
+4. ``pwc.duckdb`` is ATTACHed read-only to an in-memory DuckDB database, and so is the release's
+   site index file (``<cache_dir>/site-index/``; built first when it is not there, see
+   :func:`transforms.publish.site_index.ensure_index_file`). A release built before the index
+   moved out of it still holds the tables itself, and those are read.
 
 Nothing is ever written into a release directory: DuckDB spills to a temporary directory.
 """
@@ -32,11 +34,22 @@ import duckdb
 
 from transforms.duck import Limits, apply_limits, sql_literal
 from transforms.errors import IntegrityError, PwcError, ReleaseNotFound
-from transforms.publish.site_index import build_site_index, has_site_index, tokens_macro_sql
+from transforms.publish.site_index import (
+    build_site_index,
+    ensure_index_file,
+    has_site_index,
+    index_file_name,
+    tokens_macro_sql,
+)
 
 DUCKDB_FILE = "pwc.duckdb"
 MANIFEST = "manifest.json"
 RELEASE_CATALOG = "rel"
+INDEX_CATALOG = "site"
+SEARCH_PATH = f"memory.main,{INDEX_CATALOG}.main,{RELEASE_CATALOG}.main"
+"""Where a page's unqualified names resolve: the server's own tables, the site index, the release."""
+INDEX_DIR = "site-index"
+"""The folder of the serving cache (``ServeConfig.cache_dir``) that holds the releases' site index files."""
 MIN_SCHEMA = (1, 2)
 """The oldest release schema the pages can read (1.2.0: canonical metrics, ``leaderboards`` view,
 id registry and redirects)."""
@@ -107,9 +120,9 @@ class OpenRelease:
 
 
 def new_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A cursor of ``con`` that reads the site index (memory) first, then the release's tables."""
+    """A cursor of ``con`` that reads the site index first, then the release's tables."""
     cur = con.cursor()
-    cur.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
+    cur.execute(f"SET search_path = {sql_literal(SEARCH_PATH)}")
     return cur
 
 
@@ -129,8 +142,20 @@ def check_schema(release_id: str, schema_version: str) -> None:
         )
 
 
-def open_duckdb(path: Path, release_id: str, limits: Limits) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    """An in-memory database with the release ATTACHed read-only and the site index available.
+def duckdb_sha256(manifest: dict[str, Any]) -> str | None:
+    """The sha256 of the release's ``pwc.duckdb`` as its manifest lists it (None if not listed)."""
+    for entry in manifest.get("files", []):
+        if isinstance(entry, dict) and entry.get("path") == DUCKDB_FILE and entry.get("sha256"):
+            return str(entry["sha256"])
+    return None
+
+
+def open_duckdb(
+    path: Path, release_id: str, limits: Limits, index_file: Path | None = None
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """An in-memory database with the release ATTACHed read-only and the site index available:
+    the release's own (a release from before the index moved out), else ``index_file`` (built
+    first if missing), else built into memory (no ``index_file``: nowhere to keep it).
 
     Returns (connection, whether the site index had to be built now).
     """
@@ -138,16 +163,24 @@ def open_duckdb(path: Path, release_id: str, limits: Limits) -> tuple[duckdb.Duc
     try:
         apply_limits(con, limits)
         con.execute(f"ATTACH {sql_literal(str(path))} AS {RELEASE_CATALOG} (READ_ONLY)")
-        con.execute(f"SET search_path = {sql_literal(f'memory.main,{RELEASE_CATALOG}.main')}")
         built = False
-        if not has_site_index(con, RELEASE_CATALOG):
-            # Into memory.main: the release file is never written. Every core for this one-off.
-            con.execute(f"SET threads = {max(limits.threads, os.cpu_count() or 1)}")
-            build_site_index(con, temporary_macro=False)
-            con.execute(f"SET threads = {int(limits.threads)}")
-            built = True
+        if has_site_index(con, RELEASE_CATALOG):
+            con.execute(f"ATTACH ':memory:' AS {INDEX_CATALOG}")
+        elif index_file is not None:
+            # Every core for this one-off; the file is then only read.
+            built = ensure_index_file(path, index_file, _all_cores(limits))
+            con.execute(f"ATTACH {sql_literal(str(index_file))} AS {INDEX_CATALOG} (READ_ONLY)")
         else:
-            con.execute(tokens_macro_sql(temporary=False))
+            con.execute(f"ATTACH ':memory:' AS {INDEX_CATALOG}")
+            con.execute(f"USE {INDEX_CATALOG}")  # where the tables go; USE resets the search path
+            con.execute(f"SET search_path = {sql_literal(SEARCH_PATH)}")
+            con.execute(f"SET threads = {_all_cores(limits).threads}")
+            build_site_index(con)
+            con.execute(f"SET threads = {int(limits.threads)}")
+            con.execute("USE memory")
+            built = True
+        con.execute(f"SET search_path = {sql_literal(SEARCH_PATH)}")
+        con.execute(tokens_macro_sql(temporary=False))
     except duckdb.Error as exc:
         con.close()
         raise PwcError(f"{path}: cannot be served ({exc}); verify the release (pwc-archive release verify)")
@@ -155,6 +188,16 @@ def open_duckdb(path: Path, release_id: str, limits: Limits) -> tuple[duckdb.Duc
         con.close()
         raise
     return con, built
+
+
+def _all_cores(limits: Limits) -> Limits:
+    return Limits(limits.memory_limit, max(limits.threads, os.cpu_count() or 1), limits.spill_dir)
+
+
+def index_file_for(index_dir: Path | None, release_id: str, manifest: dict[str, Any]) -> Path | None:
+    """Where the site index of this release is kept (None: no folder, or no sha256 to name it by)."""
+    sha = duckdb_sha256(manifest)
+    return index_dir / index_file_name(release_id, sha) if index_dir is not None and sha else None
 
 
 def _limits(memory_limit: str, threads: int, spill_root: Path) -> Limits:
@@ -168,10 +211,12 @@ def open_release_dir(
     threads: int = 1,
     spill_root: Path | None = None,
     verify: bool = True,
+    index_dir: Path | None = None,
 ) -> OpenRelease:
     """Verify and open a release directory (one downloaded with ``pwc-archive release download``).
 
     ``verify=False`` only where this process's parent verified the same directory just before.
+    The site index is kept in ``index_dir`` (None: built into memory at every start).
     """
     from transforms.client.verify import verify_release_or_raise
 
@@ -182,7 +227,8 @@ def open_release_dir(
     rid = str(manifest["release_id"])
     check_schema(rid, str(manifest.get("schema_version", "")))
     spill = spill_root or Path(tempfile.mkdtemp(prefix="pwc-site-"))
-    con, built = open_duckdb(directory / DUCKDB_FILE, rid, _limits(memory_limit, threads, spill / rid))
+    limits = _limits(memory_limit, threads, spill / rid)
+    con, built = open_duckdb(directory / DUCKDB_FILE, rid, limits, index_file_for(index_dir, rid, manifest))
     return OpenRelease(rid, directory, manifest, con, built, time.perf_counter() - started)
 
 
@@ -196,17 +242,52 @@ def open_store_release(
     spill_root: Path | None = None,
     verify: bool = True,
 ) -> OpenRelease:
-    """Resolve ``release`` (an id or ``latest``) in ``store``, verify it and open it.
+    """Resolve ``release`` (an id or ``latest``) in ``store``, verify it and open it; its site
+    index is kept in ``cache_dir/site-index/`` (and a remote store's ``pwc.duckdb`` in ``cache_dir``).
 
     ``verify=False`` skips re-hashing a local release's files, only where this process's parent
     verified them just before (the manifest is still checked against the index).
     """
+    started = time.perf_counter()
+    found = locate_release(store, release, cache_dir, verify=verify)
+    spill = spill_root or Path(tempfile.mkdtemp(prefix="pwc-site-"))
+    index_file = index_file_for(cache_dir / INDEX_DIR, found.release_id, found.manifest)
+    con, built = open_duckdb(
+        found.path, found.release_id, _limits(memory_limit, threads, spill / found.release_id), index_file
+    )
+    return OpenRelease(
+        found.release_id,
+        found.directory,
+        found.manifest,
+        con,
+        built,
+        time.perf_counter() - started,
+        found.files_url,
+    )
+
+
+@dataclass(frozen=True)
+class LocatedRelease:
+    """A store's release, checked, with a local ``pwc.duckdb`` to open."""
+
+    release_id: str
+    manifest: dict[str, Any]
+    directory: Path | None
+    """The release directory of a local store (None for a remote one)."""
+    path: Path
+    """``pwc.duckdb``: in the local store, or fetched into the cache."""
+    files_url: str | None
+
+
+def locate_release(store: str, release: str, cache_dir: Path, *, verify: bool = True) -> LocatedRelease:
+    """Resolve ``release`` (an id or ``latest``) in ``store``: its manifest checked against the
+    index, its schema against the site's, a local release's files verified (``verify``) or a remote
+    store's ``pwc.duckdb`` fetched into ``cache_dir`` through the client's checked download."""
     from transforms.client.download import fetch_release_files
     from transforms.client.store import find_release, read_manifest_bytes
     from transforms.client.verify import verify_release_or_raise
     from transforms.storage import open_location
 
-    started = time.perf_counter()
     entry = find_release(store, release)
     rid = entry.release_id
     manifest = json.loads(read_manifest_bytes(store, entry))  # checked against the index's sha256
@@ -224,9 +305,57 @@ def open_store_release(
         path = fetch_release_files(store, rid, [DUCKDB_FILE], cache_dir)[DUCKDB_FILE]
         if store.startswith(("http://", "https://")):
             files_url = f"{store.rstrip('/')}/{rid}"
-    spill = spill_root or Path(tempfile.mkdtemp(prefix="pwc-site-"))
-    con, built = open_duckdb(path, rid, _limits(memory_limit, threads, spill / rid))
-    return OpenRelease(rid, local, manifest, con, built, time.perf_counter() - started, files_url)
+    return LocatedRelease(rid, manifest, local, path, files_url)
+
+
+def prepare_site_index(
+    store: str, release: str, cache_dir: Path, limits: Limits
+) -> tuple[str, Path | None, bool]:
+    """Build the site index of a store's release where ``pwc-archive serve`` (with the same
+    ``cache_dir``) will look for it, so that serving it starts at once (the nightly's last task).
+
+    The release's files were verified when it was published, so they are not hashed again here.
+    Returns (release id, the index file or None when the release holds its own index, built now).
+    """
+    found = locate_release(store, release, cache_dir, verify=False)
+    with duckdb.connect(str(found.path), read_only=True) as con:
+        if has_site_index(con, str(con.execute("SELECT current_database()").fetchone()[0])):  # type: ignore[index]
+            return found.release_id, None, False
+    index_file = index_file_for(cache_dir / INDEX_DIR, found.release_id, found.manifest)
+    if index_file is None:
+        raise IntegrityError(f"{found.release_id}/{MANIFEST}: lists no sha256 for {DUCKDB_FILE}")
+    return found.release_id, index_file, ensure_index_file(found.path, index_file, limits)
+
+
+KEEP_INDEXES = 3
+"""Site index files the nightly keeps: those of the store's newest releases (an older release
+opened from the switcher gets its file built again, and removed by the next nightly)."""
+
+
+def prune_site_indexes(store: str, cache_dir: Path, keep: int = KEEP_INDEXES) -> list[Path]:
+    """Remove the site index files in ``cache_dir/site-index/`` of every release but the store's
+    ``keep`` newest. A server that has one open keeps reading it (the file lives on until closed).
+    Returns the files removed."""
+    from transforms.client.store import list_releases
+
+    kept = {e.release_id for e in list_releases(store)[-keep:]}
+    removed = []
+    for path in sorted((cache_dir / INDEX_DIR).glob("*.site.duckdb")):
+        if path.name.rsplit("-", 1)[0] not in kept:
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".lock").unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def default_cache_dir(work: str) -> Path:
+    """The serving cache of a settings' work dir (``<work>/site-cache``; a temporary folder when the
+    work dir is a URL): remote releases' ``pwc.duckdb`` and every release's site index. The
+    nightly's ``site_index`` task and ``pwc-archive serve`` both use it, so serve finds the index
+    the nightly built."""
+    if "://" in work:
+        return Path(tempfile.gettempdir()) / "pwc-site-cache"
+    return Path(work) / "site-cache"
 
 
 @dataclass(frozen=True)
@@ -285,6 +414,7 @@ class Releases:
                 threads=config.threads,
                 spill_root=self.spill_root,
                 verify=not config.verified,
+                index_dir=config.cache_dir / INDEX_DIR,
             )
         else:
             assert config.store is not None
