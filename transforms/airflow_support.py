@@ -195,6 +195,10 @@ def build_site_index(run: str) -> str:
 
     settings = settings_from_airflow()
     release_id = pipeline.release_of(run)
+    if "://" in settings.work:
+        line = f"site index: not built (the work dir {settings.work} is a URL: no serving cache to fill)"
+        log.info("%s", line)
+        return line
     cache = default_cache_dir(settings.work)
     scratch = cache / f"building-{release_id}"  # DuckDB spills here, past the memory limit
     started = time.perf_counter()

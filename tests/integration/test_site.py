@@ -587,6 +587,26 @@ def test_two_servers_opening_a_release_at_once_build_its_site_index_once(
     assert sorted(p.name for p in target.parent.iterdir()) == ["r.site.duckdb", "r.site.duckdb.lock"]
 
 
+def test_the_nightly_keeps_the_site_indexes_of_the_newest_releases_only(
+    sample_release: Built, tmp_path: Path
+) -> None:
+    from transforms.site.release import prune_site_indexes
+
+    rid = sample_release.release_id
+    cache = tmp_path / "site-cache"
+    names = [f"{rid}-0123456789abcdef.site.duckdb", "2025-01-01.0-0123456789abcdef.site.duckdb"]
+    for name in names:
+        (cache / "site-index").mkdir(parents=True, exist_ok=True)
+        (cache / "site-index" / name).write_bytes(b"x")
+        (cache / "site-index" / f"{name}.lock").write_bytes(b"")
+    for folder in (rid, "2025-01-01.0", "reference"):  # fetched copies of a remote store; not a release
+        (cache / folder).mkdir()
+    removed = prune_site_indexes(str(sample_release.store), cache)
+    assert sorted(p.name for p in removed) == ["2025-01-01.0", names[1]]
+    assert sorted(p.name for p in (cache / "site-index").iterdir()) == [names[0], f"{names[0]}.lock"]
+    assert sorted(p.name for p in cache.iterdir()) == [rid, "reference", "site-index"]
+
+
 def test_a_release_that_holds_its_own_site_index_is_served_from_it(
     sample_release: Built, db: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

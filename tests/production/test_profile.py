@@ -79,8 +79,9 @@ def test_nightly_publishes_to_the_bucket_and_download_verifies(profile: Profile,
     assert state == "success", profile.summary(NIGHTLY, run_id)
     print(f"\nnightly through scheduler + celery worker: {elapsed:.0f} s")
     release_id = _published_id(profile, run_id)
-    workers = {ti["hostname"] for ti in profile.task_instances(NIGHTLY, run_id).values()}
-    assert all(workers), "every task ran on a celery worker"
+    tis = profile.task_instances(NIGHTLY, run_id)
+    assert all(ti["hostname"] for ti in tis.values()), "every task ran on a celery worker"
+    assert tis["site_index"]["state"] == "success", "the site index of the new release (from the bucket)"
     assert release_id in _index_ids(profile)
     assert _latest(profile)["release_id"] == max(_index_ids(profile), key=release_sort_key)
     directory = _download_and_verify(profile, release_id, tmp_path)

@@ -167,16 +167,16 @@ def open_duckdb(
         if has_site_index(con, RELEASE_CATALOG):
             con.execute(f"ATTACH ':memory:' AS {INDEX_CATALOG}")
         elif index_file is not None:
-            # Every core for this one-off; the file is then only read.
-            built = ensure_index_file(path, index_file, _all_cores(limits))
+            # Every core and the build's memory for this one-off; the file is then only read.
+            built = ensure_index_file(path, index_file, _index_limits(limits))
             con.execute(f"ATTACH {sql_literal(str(index_file))} AS {INDEX_CATALOG} (READ_ONLY)")
         else:
             con.execute(f"ATTACH ':memory:' AS {INDEX_CATALOG}")
             con.execute(f"USE {INDEX_CATALOG}")  # where the tables go; USE resets the search path
             con.execute(f"SET search_path = {sql_literal(SEARCH_PATH)}")
-            con.execute(f"SET threads = {_all_cores(limits).threads}")
+            apply_limits(con, _index_limits(limits))
             build_site_index(con)
-            con.execute(f"SET threads = {int(limits.threads)}")
+            apply_limits(con, limits)
             con.execute("USE memory")
             built = True
         con.execute(f"SET search_path = {sql_literal(SEARCH_PATH)}")
@@ -190,8 +190,15 @@ def open_duckdb(
     return con, built
 
 
-def _all_cores(limits: Limits) -> Limits:
-    return Limits(limits.memory_limit, max(limits.threads, os.cpu_count() or 1), limits.spill_dir)
+INDEX_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory while a server builds a release's site index: the build's default, not the
+serving pool's (the index's ordered list aggregates need more than 512 MB at full scale). A
+one-off, on a connection closed before the first page."""
+
+
+def _index_limits(limits: Limits) -> Limits:
+    """Every core and :data:`INDEX_MEMORY_LIMIT` for the one-off index build."""
+    return Limits(INDEX_MEMORY_LIMIT, max(limits.threads, os.cpu_count() or 1), limits.spill_dir)
 
 
 def index_file_for(index_dir: Path | None, release_id: str, manifest: dict[str, Any]) -> Path | None:
@@ -333,10 +340,14 @@ opened from the switcher gets its file built again, and removed by the next nigh
 
 
 def prune_site_indexes(store: str, cache_dir: Path, keep: int = KEEP_INDEXES) -> list[Path]:
-    """Remove the site index files in ``cache_dir/site-index/`` of every release but the store's
-    ``keep`` newest. A server that has one open keeps reading it (the file lives on until closed).
-    Returns the files removed."""
+    """Remove from the serving cache what belongs to releases other than the store's ``keep``
+    newest: their site index files (``cache_dir/site-index/``) and, for a remote store, their
+    fetched ``pwc.duckdb`` (``cache_dir/<release id>/``). A server that has one open keeps reading
+    it (the file lives on until closed). Returns what was removed."""
+    import shutil
+
     from transforms.client.store import list_releases
+    from transforms.release.layout import parse_release_id
 
     kept = {e.release_id for e in list_releases(store)[-keep:]}
     removed = []
@@ -345,6 +356,13 @@ def prune_site_indexes(store: str, cache_dir: Path, keep: int = KEEP_INDEXES) ->
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".lock").unlink(missing_ok=True)
             removed.append(path)
+    for folder in sorted(p for p in cache_dir.glob("*") if p.is_dir() and p.name not in kept):
+        try:
+            parse_release_id(folder.name)
+        except PwcError:
+            continue  # not a release's folder (site-index/, reference/, ...)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
     return removed
 
 
