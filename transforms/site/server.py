@@ -35,7 +35,11 @@ def serve(
     started = time.perf_counter()
     releases = Releases(config)
     default = releases.default
-    built = " (site index built at start: the release predates it)" if default.index_built_at_start else ""
+    built = (
+        f" (site index built at start, kept in {config.cache_dir}: the nightly's site_index task had not built it)"
+        if default.index_built_at_start
+        else ""
+    )
     print(
         f"serving release {default.release_id} (schema {default.schema_version}, opened and verified in "
         f"{time.perf_counter() - started:.1f} s){built} at http://{host}:{port}/"
