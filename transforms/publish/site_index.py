@@ -104,10 +104,18 @@ RELEASE_ALIAS = "rel"
 """The alias the release's ``pwc.duckdb`` is ATTACHed under (read-only) while an index file is built."""
 
 
+INDEX_SUFFIX = ".site.duckdb"
+
+
 def index_file_name(release_id: str, duckdb_sha256: str) -> str:
     """The index file of one release: named by the release and the sha256 of its ``pwc.duckdb``
     (from the manifest), so a rebuilt release never meets the index of an older file."""
-    return f"{release_id}-{duckdb_sha256[:16]}.site.duckdb"
+    return f"{release_id}-{duckdb_sha256[:16]}{INDEX_SUFFIX}"
+
+
+def index_file_release(name: str) -> str | None:
+    """The release id an index file's name (:func:`index_file_name`) was made of; None for another file."""
+    return name.removesuffix(INDEX_SUFFIX).rsplit("-", 1)[0] if name.endswith(INDEX_SUFFIX) else None
 
 
 def ensure_index_file(release_db: Path, target: Path, limits: Limits) -> bool:
@@ -121,7 +129,7 @@ def ensure_index_file(release_db: Path, target: Path, limits: Limits) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_name(target.name + ".lock"), "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if _current(target):
+        if holds_site_index(target):
             return False
         partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
         partial.unlink(missing_ok=True)
@@ -140,8 +148,9 @@ def ensure_index_file(release_db: Path, target: Path, limits: Limits) -> bool:
         return True
 
 
-def _current(path: Path) -> bool:
-    """Whether ``path`` is a complete index file of the current :data:`FORMAT`."""
+def holds_site_index(path: Path) -> bool:
+    """Whether the DuckDB file ``path`` holds a complete site index of the current :data:`FORMAT`
+    (an index file, or a release built before the index moved out of ``pwc.duckdb``)."""
     if not path.is_file():
         return False
     try:

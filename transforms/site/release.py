@@ -38,7 +38,9 @@ from transforms.publish.site_index import (
     build_site_index,
     ensure_index_file,
     has_site_index,
+    holds_site_index,
     index_file_name,
+    index_file_release,
     tokens_macro_sql,
 )
 
@@ -143,11 +145,12 @@ def check_schema(release_id: str, schema_version: str) -> None:
 
 
 def duckdb_sha256(manifest: dict[str, Any]) -> str | None:
-    """The sha256 of the release's ``pwc.duckdb`` as its manifest lists it (None if not listed)."""
-    for entry in manifest.get("files", []):
-        if isinstance(entry, dict) and entry.get("path") == DUCKDB_FILE and entry.get("sha256"):
-            return str(entry["sha256"])
-    return None
+    """The sha256 of the release's ``pwc.duckdb`` as its manifest lists it; None when it is not
+    listed as a valid entry (the value names a file, see :func:`index_file_for`)."""
+    from transforms.release.manifest import check_manifest
+
+    entry = check_manifest(manifest)[0].get(DUCKDB_FILE)  # only entries with a well-formed sha256
+    return str(entry["sha256"]) if entry else None
 
 
 def open_duckdb(
@@ -325,9 +328,8 @@ def prepare_site_index(
     Returns (release id, the index file or None when the release holds its own index, built now).
     """
     found = locate_release(store, release, cache_dir, verify=False)
-    with duckdb.connect(str(found.path), read_only=True) as con:
-        if has_site_index(con, str(con.execute("SELECT current_database()").fetchone()[0])):  # type: ignore[index]
-            return found.release_id, None, False
+    if holds_site_index(found.path):
+        return found.release_id, None, False
     index_file = index_file_for(cache_dir / INDEX_DIR, found.release_id, found.manifest)
     if index_file is None:
         raise IntegrityError(f"{found.release_id}/{MANIFEST}: lists no sha256 for {DUCKDB_FILE}")
@@ -351,8 +353,10 @@ def prune_site_indexes(store: str, cache_dir: Path, keep: int = KEEP_INDEXES) ->
 
     kept = {e.release_id for e in list_releases(store)[-keep:]}
     removed = []
-    for path in sorted((cache_dir / INDEX_DIR).glob("*.site.duckdb")):
-        if path.name.rsplit("-", 1)[0] not in kept:
+    index_dir = cache_dir / INDEX_DIR
+    for path in sorted(index_dir.iterdir() if index_dir.is_dir() else []):
+        release_id = index_file_release(path.name)  # None: a lock file, removed with its index
+        if release_id is not None and release_id not in kept:
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".lock").unlink(missing_ok=True)
             removed.append(path)
